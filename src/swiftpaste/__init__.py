@@ -1,0 +1,1 @@
+"""SwiftPaste: a self-hosted snippet service."""

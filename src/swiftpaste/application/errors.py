@@ -1,0 +1,56 @@
+"""Errors a use case reports to its caller; the edge maps each to a status code."""
+
+
+class ApplicationError(Exception):
+    """A use case could not complete; the message is safe to show to the user."""
+
+
+class AuthenticationFailed(ApplicationError):
+    """Wrong credentials; deliberately the same whether or not the account exists."""
+
+    def __init__(self) -> None:
+        super().__init__("incorrect username or password")
+
+
+class NotAuthenticated(ApplicationError):
+    """No usable access token: missing, malformed, expired, tampered or revoked."""
+
+
+class AccountDisabled(ApplicationError):
+    """The account exists but is not active."""
+
+
+class EmailAlreadyRegistered(ApplicationError):
+    """Another account already uses this email address."""
+
+    def __init__(self) -> None:
+        super().__init__("an account with this email already exists")
+
+
+class UsernameTaken(ApplicationError):
+    """Another account already uses this username."""
+
+    def __init__(self) -> None:
+        super().__init__("this username is already taken")
+
+
+class InvalidRefreshToken(ApplicationError):
+    """The refresh token is unknown, expired, revoked or was already used."""
+
+    def __init__(self) -> None:
+        super().__init__("refresh token is invalid or expired")
+
+
+class CurrentPasswordIncorrect(ApplicationError):
+    """A password change was asked for without the right current password."""
+
+    def __init__(self) -> None:
+        super().__init__("current password is incorrect")
+
+
+class NothingToUpdate(ApplicationError):
+    """An update request carried no field to change."""
+
+
+class DependencyUnavailable(ApplicationError):
+    """A backing service the use case needs is unreachable; retrying later may work."""

@@ -1,0 +1,1 @@
+"""Readiness of the service: probing its dependencies."""

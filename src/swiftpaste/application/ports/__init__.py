@@ -1,0 +1,1 @@
+"""Ports: the small role-named Protocols that use cases depend on, grouped by side."""

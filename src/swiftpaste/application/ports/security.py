@@ -1,0 +1,55 @@
+"""Security ports: password hashing, access-token encoding and the logout denylist."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, hashed_password: str, password: str) -> bool:
+        """True when the password matches; never raises for a mismatch."""
+
+    def needs_rehash(self, hashed_password: str) -> bool:
+        """True when the hash was made with weaker parameters than today's."""
+
+    def burn_time(self, password: str) -> None:
+        """Spend as long as a verification would, for logins of unknown accounts."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccessClaims:
+    """What an access token asserts: who, which login session, which token, until when."""
+
+    user_id: UUID
+    session_id: UUID
+    token_id: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+class InvalidAccessToken(Exception):
+    """The token is malformed, tampered with, of the wrong algorithm or expired."""
+
+
+class AccessTokenCodec(Protocol):
+    def encode(self, claims: AccessClaims) -> str: ...
+
+    def decode(self, token: str) -> AccessClaims:
+        """Verify signature and expiry; raises InvalidAccessToken."""
+
+
+class DenylistUnavailable(Exception):
+    """The denylist store could not be reached."""
+
+
+class AccessTokenDenylist(Protocol):
+    """Access tokens revoked before their expiry (logout)."""
+
+    async def add(self, token_id: str, expires_at: datetime) -> None:
+        """Raises DenylistUnavailable when the store cannot be reached."""
+
+    async def contains(self, token_id: str) -> bool:
+        """Raises DenylistUnavailable when the store cannot be reached."""

@@ -1,0 +1,1 @@
+"""Adapters: PostgreSQL, Redis, Kafka, password hashing and JWT behind the application ports."""

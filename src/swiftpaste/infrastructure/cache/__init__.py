@@ -1,0 +1,1 @@
+"""Redis adapters: client factory and the access-token denylist."""

@@ -1,0 +1,1 @@
+"""Probes that check PostgreSQL, Redis and Kafka for the readiness report."""

@@ -1,0 +1,1 @@
+"""Kafka adapters: broker factory, topic provisioning and connection upkeep."""

@@ -1,0 +1,1 @@
+"""PostgreSQL persistence with SQLAlchemy: tables, repositories and the unit of work."""

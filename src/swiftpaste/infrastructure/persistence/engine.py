@@ -1,0 +1,79 @@
+"""The async engine: connection and statement timeouts, and per-query metrics."""
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from swiftpaste.infrastructure.metrics import DB_QUERY_LATENCY, DB_SLOW_QUERIES
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineOptions:
+    url: str
+    connect_timeout_seconds: float
+    statement_timeout_ms: int
+    pool_size: int
+    max_overflow: int
+    slow_query_seconds: float
+    application_name: str = "swiftpaste"
+
+
+def make_engine(options: EngineOptions) -> AsyncEngine:
+    engine = create_async_engine(
+        options.url,
+        pool_size=options.pool_size,
+        max_overflow=options.max_overflow,
+        pool_timeout=options.connect_timeout_seconds,
+        # A connection that died with a PostgreSQL restart is replaced instead of failing a request.
+        pool_pre_ping=True,
+        connect_args={
+            "timeout": options.connect_timeout_seconds,
+            "server_settings": {
+                "statement_timeout": str(options.statement_timeout_ms),
+                "application_name": options.application_name,
+            },
+        },
+    )
+    _observe_queries(engine, options.slow_query_seconds)
+    return engine
+
+
+def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def _observe_queries(engine: AsyncEngine, slow_query_seconds: float) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "before_cursor_execute")
+    def _start_timer(
+        conn: Any, cursor: Any, statement: Any, parameters: Any, context: Any, executemany: Any
+    ) -> None:
+        conn.info.setdefault("query_started", []).append(time.perf_counter())
+
+    @event.listens_for(sync_engine, "after_cursor_execute")
+    def _record(
+        conn: Any, cursor: Any, statement: Any, parameters: Any, context: Any, executemany: Any
+    ) -> None:
+        started: list[float] = conn.info.get("query_started", [])
+        if not started:
+            return
+        elapsed = time.perf_counter() - started.pop()
+        DB_QUERY_LATENCY.observe(elapsed)
+        if elapsed >= slow_query_seconds:
+            DB_SLOW_QUERIES.inc()
+
+    @event.listens_for(sync_engine, "handle_error")
+    def _discard_timer(context: Any) -> None:
+        # A failed statement never reaches after_cursor_execute; drop its start time.
+        connection = context.connection
+        if connection is not None and connection.info.get("query_started"):
+            connection.info["query_started"].pop()

@@ -1,0 +1,1 @@
+"""Composition root: settings, Dishka providers, app factories and the command line."""

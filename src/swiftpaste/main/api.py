@@ -1,0 +1,120 @@
+"""The API application factory."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from dishka import AsyncContainer, Provider, make_async_container
+from dishka.integrations.fastapi import FastapiProvider, setup_dishka
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from swiftpaste.infrastructure.messaging.broker import KafkaConnector
+from swiftpaste.main.logging import configure_logging
+from swiftpaste.main.providers import service_providers
+from swiftpaste.main.settings import Settings, load_settings
+from swiftpaste.presentation.http import auth, health, users
+from swiftpaste.presentation.http.errors import install_error_handlers, unavailable_handler
+from swiftpaste.presentation.http.middleware import RequestContextMiddleware
+
+_QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE when statement_timeout cancels a query
+
+API_DESCRIPTION = (
+    "Paste code or text, get a short link; edits become immutable versions that can be "
+    "public, private or shared for a limited time."
+)
+
+
+def make_container(settings: Settings, *providers: Provider) -> AsyncContainer:
+    """The API's container; extra providers (tests) override the defaults."""
+    return make_async_container(
+        *service_providers(),
+        FastapiProvider(),
+        *providers,
+        context={Settings: settings},
+    )
+
+
+def make_api(settings: Settings, *providers: Provider) -> FastAPI:
+    container = make_container(settings, *providers)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        connector = await container.get(KafkaConnector)
+        connector.start()
+        try:
+            yield
+        finally:
+            await connector.stop()
+            await container.close()
+
+    app = FastAPI(
+        title="SwiftPaste",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url="/redoc",
+        openapi_url="/openapi.json",
+    )
+    for router in (auth.router, users.router, health.router):
+        app.include_router(router)
+    install_error_handlers(app)
+    _install_infrastructure_error_handlers(app)
+    if settings.cors_allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+            expose_headers=[
+                "X-Request-Id",
+                "Retry-After",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+            ],
+        )
+    setup_dishka(container, app)
+    # Added last, so it is the outermost: it sees every request and every response.
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+_database_unavailable = unavailable_handler(
+    "database_unavailable", "the database is unavailable or timed out; try again shortly"
+)
+
+
+async def _database_error(request: Request, error: Exception) -> Response:
+    if _means_database_unavailable(error):
+        response: Response = await _database_unavailable(request, error)
+        return response
+    raise error  # anything else is a bug: the catch-all answers 500 with the envelope
+
+
+def _means_database_unavailable(error: Exception) -> bool:
+    """Connection refused, lost or timed out, pool exhausted, or statement_timeout hit."""
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeoutError | OSError):
+        return True
+    if isinstance(error, DBAPIError):
+        driver_error = error.orig
+        sqlstate = getattr(driver_error, "sqlstate", None) or getattr(
+            getattr(driver_error, "__cause__", None), "sqlstate", None
+        )
+        return error.connection_invalidated or sqlstate == _QUERY_CANCELED
+    return False
+
+
+def _install_infrastructure_error_handlers(app: FastAPI) -> None:
+    """PostgreSQL unreachable or too slow is a 503 the client may retry, not a 500."""
+    for error_type in (DBAPIError, PoolTimeoutError, OSError):
+        app.add_exception_handler(error_type, _database_error)
+
+
+def create_app() -> FastAPI:
+    """Entry point for uvicorn (`factory=True`): settings from the environment."""
+    settings = load_settings()
+    configure_logging(settings.log_level, process="api")
+    return make_api(settings)

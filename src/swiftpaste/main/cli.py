@@ -1,0 +1,168 @@
+"""The `swiftpaste` command line: serve, migrate, infra, dev."""
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from swiftpaste.main.settings import ConfigurationError, load_settings
+
+if TYPE_CHECKING:
+    from swiftpaste.main.embedded import EmbeddedStack
+
+SERVER_URL_VARIABLES = ("DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS")
+
+
+def _fail(message: str) -> None:
+    sys.stderr.write(f"swiftpaste: {message}\n")
+    raise SystemExit(2)
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn  # noqa: PLC0415 - only this command needs the server
+
+    settings = load_settings()
+    uvicorn.run(
+        "swiftpaste.main.api:create_app",
+        factory=True,
+        host=args.host or settings.api_host,
+        port=args.port or settings.api_port,
+        workers=args.workers or settings.api_workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_config=None,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def _migrate(args: argparse.Namespace) -> None:
+    from swiftpaste.main.migrations import upgrade  # noqa: PLC0415
+
+    database_url = os.environ.get("DATABASE_URL")
+    if not database_url:
+        _fail("DATABASE_URL: is required but not set")
+    upgrade(database_url, args.revision)  # type: ignore[arg-type]  # checked just above
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("SWIFTPASTE_DATA_DIR", ".data/dev")).resolve()
+
+
+def _embedded_stack(*, attached: bool) -> "EmbeddedStack":
+    try:
+        from swiftpaste.main.embedded import EmbeddedStack  # noqa: PLC0415
+    except ImportError:
+        _fail(
+            "the embedded servers are development dependencies: run through `uv run` "
+            "(or install the project with its dev group)"
+        )
+    return EmbeddedStack(
+        _data_dir(),
+        postgres_port=int(os.environ.get("EMBEDDED_POSTGRES_PORT", "5432")),
+        redis_port=int(os.environ.get("EMBEDDED_REDIS_PORT", "6379")),
+        kafka_port=int(os.environ.get("EMBEDDED_KAFKA_PORT", "9092")),
+        attached=attached,
+    )
+
+
+def _infra(args: argparse.Namespace) -> None:
+    from swiftpaste.main.embedded import EmbeddedServerError  # noqa: PLC0415
+
+    stack = _embedded_stack(attached=False)
+    try:
+        if args.action == "up":
+            endpoints = stack.up()
+            print(f"export DATABASE_URL={endpoints.database_url}")
+            print(f"export REDIS_URL={endpoints.redis_url}")
+            print(f"export KAFKA_BOOTSTRAP_SERVERS={endpoints.kafka_bootstrap_servers}")
+        elif args.action == "down":
+            stack.down()
+        else:
+            for status in stack.status():
+                state = "ready" if status.ready else ("running" if status.running else "stopped")
+                pid = status.pid if status.pid is not None else "-"
+                print(f"{status.name:<10} port {status.port:<6} pid {pid!s:<8} {state}")
+    except EmbeddedServerError as error:
+        _fail(str(error))
+
+
+def _dev(_: argparse.Namespace) -> None:
+    from swiftpaste.main.migrations import upgrade  # noqa: PLC0415
+    from swiftpaste.main.supervisor import ProcessSpec, Supervisor  # noqa: PLC0415
+
+    stack = None
+    env = {"ENVIRONMENT": os.environ.get("ENVIRONMENT", "development")}
+    if all(os.environ.get(name) for name in SERVER_URL_VARIABLES):
+        sys.stdout.write(
+            "dev | using the servers named by DATABASE_URL, REDIS_URL, KAFKA_BOOTSTRAP_SERVERS\n"
+        )
+    else:
+        from swiftpaste.main.embedded import EmbeddedServerError  # noqa: PLC0415
+
+        stack = _embedded_stack(attached=True)
+        sys.stdout.write(f"dev | starting PostgreSQL, Valkey and Tansu in {_data_dir()}\n")
+        try:
+            endpoints = stack.up()
+        except EmbeddedServerError as error:
+            stack.down()
+            _fail(str(error))
+        env |= {
+            "DATABASE_URL": endpoints.database_url,
+            "REDIS_URL": endpoints.redis_url,
+            "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
+        }
+    os.environ.update(env)
+    try:
+        load_settings()  # refuse a bad configuration before starting anything else
+        sys.stdout.write("dev | applying migrations\n")
+        upgrade(os.environ["DATABASE_URL"])
+        python = sys.executable
+        specs = [ProcessSpec("api", [python, "-m", "swiftpaste", "serve"])]
+        code = asyncio.run(Supervisor(specs).run())
+    finally:
+        if stack is not None:
+            sys.stdout.write("dev | stopping PostgreSQL, Valkey and Tansu\n")
+            stack.down()
+    raise SystemExit(code)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="swiftpaste", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the HTTP API (uvicorn)")
+    serve.add_argument("--host", help="bind address (default API_HOST)")
+    serve.add_argument("--port", type=int, help="port (default API_PORT)")
+    serve.add_argument("--workers", type=int, help="worker processes (default API_WORKERS)")
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations (alembic upgrade)")
+    migrate.add_argument("--revision", default="head", help="target revision (default head)")
+    migrate.set_defaults(handler=_migrate)
+
+    infra = commands.add_parser(
+        "infra", help="start, stop or inspect the embedded PostgreSQL, Valkey and Tansu"
+    )
+    infra.add_argument("action", choices=("up", "down", "status"))
+    infra.set_defaults(handler=_infra)
+
+    dev = commands.add_parser(
+        "dev", help="the whole system on embedded servers: infra, migrations, API"
+    )
+    dev.set_defaults(handler=_dev)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], None] = args.handler
+    try:
+        handler(args)
+    except ConfigurationError as error:
+        _fail(str(error))

@@ -1,0 +1,194 @@
+"""Dishka providers: clients at APP scope, session, repositories and use cases per REQUEST."""
+
+from collections.abc import AsyncIterator
+
+from dishka import Provider, Scope, from_context, provide
+from faststream.kafka import KafkaBroker
+from prometheus_client import REGISTRY, CollectorRegistry
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from swiftpaste.application.auth.authenticate import Authenticate
+from swiftpaste.application.auth.log_in import LogIn
+from swiftpaste.application.auth.log_out import LogOut
+from swiftpaste.application.auth.refresh_session import RefreshSession
+from swiftpaste.application.auth.register_user import RegisterUser
+from swiftpaste.application.auth.tokens import TokenLifetimes, TokenPairIssuer
+from swiftpaste.application.auth.update_profile import UpdateProfile
+from swiftpaste.application.health.check_readiness import CheckReadiness
+from swiftpaste.application.ports.persistence import (
+    RefreshTokenRepository,
+    UnitOfWork,
+    UserRepository,
+)
+from swiftpaste.application.ports.security import (
+    AccessTokenCodec,
+    AccessTokenDenylist,
+    PasswordHasher,
+)
+from swiftpaste.application.ports.system import Clock
+from swiftpaste.infrastructure.cache.client import RedisOptions, make_redis
+from swiftpaste.infrastructure.cache.denylist import RedisAccessTokenDenylist
+from swiftpaste.infrastructure.clock import SystemClock
+from swiftpaste.infrastructure.health.probes import KafkaProbe, PostgresProbe, RedisProbe
+from swiftpaste.infrastructure.messaging.broker import (
+    KafkaConnector,
+    KafkaOptions,
+    TopicSpec,
+    make_broker,
+)
+from swiftpaste.infrastructure.persistence.engine import (
+    EngineOptions,
+    make_engine,
+    make_session_factory,
+)
+from swiftpaste.infrastructure.persistence.refresh_tokens import SqlaRefreshTokenRepository
+from swiftpaste.infrastructure.persistence.unit_of_work import SqlaUnitOfWork
+from swiftpaste.infrastructure.persistence.users import SqlaUserRepository
+from swiftpaste.infrastructure.security.passwords import Argon2Parameters, Argon2PasswordHasher
+from swiftpaste.infrastructure.security.tokens import JwtAccessTokenCodec
+from swiftpaste.main.settings import Settings
+
+
+def kafka_topics(settings: Settings) -> list[TopicSpec]:
+    replication = settings.kafka_replication_factor
+    return [
+        TopicSpec(
+            settings.kafka_snippet_events_topic,
+            settings.kafka_snippet_events_partitions,
+            replication,
+        ),
+        TopicSpec(
+            settings.kafka_snippet_views_topic, settings.kafka_snippet_views_partitions, replication
+        ),
+        TopicSpec(
+            settings.kafka_dead_letter_topic, settings.kafka_dead_letter_partitions, replication
+        ),
+    ]
+
+
+class InfrastructureProvider(Provider):
+    """Long-lived clients, built once per process and closed at shutdown."""
+
+    scope = Scope.APP
+    settings = from_context(provides=Settings)
+
+    @provide
+    async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
+        engine = make_engine(
+            EngineOptions(
+                url=settings.database_url,
+                connect_timeout_seconds=settings.db_connect_timeout_seconds,
+                statement_timeout_ms=settings.db_statement_timeout_ms,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+                slow_query_seconds=settings.db_slow_query_seconds,
+            ),
+        )
+        yield engine
+        await engine.dispose()
+
+    @provide
+    def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return make_session_factory(engine)
+
+    @provide
+    async def redis(self, settings: Settings) -> AsyncIterator[Redis]:
+        client = make_redis(
+            RedisOptions(
+                url=settings.redis_url,
+                socket_timeout_seconds=settings.redis_socket_timeout_seconds,
+                retries=settings.redis_retries,
+                retry_backoff_seconds=settings.redis_retry_backoff_seconds,
+                max_connections=settings.redis_max_connections,
+            ),
+        )
+        yield client
+        await client.aclose()
+
+    @provide
+    def broker(self, settings: Settings) -> KafkaBroker:
+        return make_broker(
+            KafkaOptions(
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                client_id=settings.kafka_client_id,
+                enable_idempotence=settings.kafka_enable_idempotence,
+                request_timeout_ms=settings.kafka_request_timeout_ms,
+            ),
+        )
+
+    @provide
+    def kafka_connector(self, broker: KafkaBroker, settings: Settings) -> KafkaConnector:
+        return KafkaConnector(broker, settings.kafka_bootstrap_servers, kafka_topics(settings))
+
+    @provide
+    def metrics_registry(self) -> CollectorRegistry:
+        return REGISTRY
+
+    clock = provide(SystemClock, provides=Clock)
+
+    @provide
+    def password_hasher(self, settings: Settings) -> PasswordHasher:
+        return Argon2PasswordHasher(
+            Argon2Parameters(
+                time_cost=settings.argon2_time_cost,
+                memory_cost_kib=settings.argon2_memory_cost_kib,
+                parallelism=settings.argon2_parallelism,
+            ),
+        )
+
+    @provide
+    def token_codec(self, settings: Settings) -> AccessTokenCodec:
+        return JwtAccessTokenCodec(settings.jwt_secret_value)
+
+    @provide
+    def token_lifetimes(self, settings: Settings) -> TokenLifetimes:
+        return TokenLifetimes(
+            access_seconds=settings.jwt_lifetime_seconds,
+            refresh_seconds=settings.refresh_token_lifetime_seconds,
+        )
+
+    denylist = provide(RedisAccessTokenDenylist, provides=AccessTokenDenylist)
+
+    @provide
+    def check_readiness(
+        self, engine: AsyncEngine, redis: Redis, broker: KafkaBroker, settings: Settings
+    ) -> CheckReadiness:
+        timeout = settings.health_probe_timeout_seconds
+        return CheckReadiness(
+            [PostgresProbe(engine), RedisProbe(redis), KafkaProbe(broker, timeout)],
+            timeout_seconds=timeout,
+        )
+
+
+class PersistenceProvider(Provider):
+    """One session per request (or message); every repository and the unit of work share it."""
+
+    scope = Scope.REQUEST
+
+    @provide
+    async def session(
+        self, factory: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[AsyncSession]:
+        async with factory() as session:
+            yield session
+
+    uow = provide(SqlaUnitOfWork, provides=UnitOfWork)
+    users = provide(SqlaUserRepository, provides=UserRepository)
+    refresh_tokens = provide(SqlaRefreshTokenRepository, provides=RefreshTokenRepository)
+
+
+class UseCaseProvider(Provider):
+    scope = Scope.REQUEST
+
+    issuer = provide(TokenPairIssuer)
+    register_user = provide(RegisterUser)
+    log_in = provide(LogIn)
+    refresh_session = provide(RefreshSession)
+    log_out = provide(LogOut)
+    authenticate = provide(Authenticate)
+    update_profile = provide(UpdateProfile)
+
+
+def service_providers() -> list[Provider]:
+    return [InfrastructureProvider(), PersistenceProvider(), UseCaseProvider()]

@@ -1,0 +1,125 @@
+"""Settings from the environment (12-factor). Invalid configuration stops the process at start."""
+
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+JWT_SECRET_MIN_LENGTH = 32
+# Usable only with ENVIRONMENT=development, where tokens protect nothing of value.
+_DEVELOPMENT_JWT_SECRET = "development-only-jwt-secret-do-not-use-elsewhere"  # noqa: S105
+
+
+def async_database_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and point them at the asyncpg driver."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if not url.startswith("postgresql+asyncpg://"):
+        msg = "must be a postgresql:// or postgresql+asyncpg:// URL"
+        raise ValueError(msg)
+    return url
+
+
+class ConfigurationError(Exception):
+    """The environment does not describe a runnable configuration."""
+
+
+class Settings(BaseSettings):
+    """Every setting, read from the environment variable of the same name in upper case."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    api_workers: int = Field(default=1, ge=1, le=64)
+    cors_allow_origins: Annotated[list[str], NoDecode] = []
+
+    database_url: str
+    db_connect_timeout_seconds: float = Field(default=3.0, gt=0)
+    db_statement_timeout_ms: int = Field(default=5000, ge=1)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_slow_query_seconds: float = Field(default=0.5, gt=0)
+
+    redis_url: str
+    redis_socket_timeout_seconds: float = Field(default=0.1, gt=0)
+    redis_retries: int = Field(default=2, ge=0, le=10)
+    redis_retry_backoff_seconds: float = Field(default=0.05, ge=0)
+    redis_max_connections: int = Field(default=100, ge=1)
+
+    kafka_bootstrap_servers: str
+    kafka_client_id: str = "swiftpaste"
+    kafka_enable_idempotence: bool = False
+    kafka_request_timeout_ms: int = Field(default=10_000, ge=100)
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_snippet_events_topic: str = "swiftpaste.snippet-events"
+    kafka_snippet_events_partitions: int = Field(default=6, ge=1)
+    kafka_snippet_views_topic: str = "swiftpaste.snippet-views"
+    kafka_snippet_views_partitions: int = Field(default=6, ge=1)
+    kafka_dead_letter_topic: str = "swiftpaste.dead-letters"
+    kafka_dead_letter_partitions: int = Field(default=1, ge=1)
+
+    jwt_secret: SecretStr | None = None
+    jwt_lifetime_seconds: int = Field(default=900, ge=30, le=86_400)
+    refresh_token_lifetime_seconds: int = Field(default=30 * 86_400, ge=60)
+
+    argon2_time_cost: int = Field(default=3, ge=2)
+    argon2_memory_cost_kib: int = Field(default=65_536, ge=19 * 1024)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    health_probe_timeout_seconds: float = Field(default=1.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        return async_database_url(url)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, url: str) -> str:
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            msg = "must be a redis://, rediss:// or unix:// URL"
+            raise ValueError(msg)
+        return url
+
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _jwt_secret_outside_development(self) -> Self:
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        if self.environment == "development" and not secret:
+            object.__setattr__(self, "jwt_secret", SecretStr(_DEVELOPMENT_JWT_SECRET))
+        elif len(secret) < JWT_SECRET_MIN_LENGTH:
+            msg = (
+                f"JWT_SECRET must be set to at least {JWT_SECRET_MIN_LENGTH} characters "
+                f"when ENVIRONMENT={self.environment}"
+            )
+            raise ValueError(msg)
+        return self
+
+    @property
+    def jwt_secret_value(self) -> str:
+        assert self.jwt_secret is not None  # set or refused by the validator
+        return self.jwt_secret.get_secret_value()
+
+
+def load_settings() -> Settings:
+    """Read the environment; raise ConfigurationError naming each bad variable."""
+    try:
+        # Required fields come from the environment, which mypy cannot see.
+        return Settings()
+    except ValidationError as error:
+        problems = []
+        for issue in error.errors():
+            variable = "_".join(str(part) for part in issue["loc"]).upper() or "configuration"
+            message = "is required but not set" if issue["type"] == "missing" else issue["msg"]
+            problems.append(f"  {variable}: {message}")
+        raise ConfigurationError("invalid configuration:\n" + "\n".join(problems)) from None

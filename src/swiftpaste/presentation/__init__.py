@@ -1,0 +1,1 @@
+"""Edges of the service: the HTTP API (and, later, Kafka consumers)."""

@@ -1,0 +1,1 @@
+"""FastAPI routers, request/response schemas, middleware and the error map."""

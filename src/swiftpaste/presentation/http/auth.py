@@ -1,0 +1,84 @@
+"""Account routes under /auth: register, log in, refresh, log out."""
+
+from typing import Annotated
+
+from dishka.integrations.fastapi import DishkaRoute, FromDishka
+from fastapi import APIRouter, Depends, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel, EmailStr, Field
+
+from swiftpaste.application.auth.log_in import LogIn, LogInCommand
+from swiftpaste.application.auth.log_out import LogOut
+from swiftpaste.application.auth.refresh_session import RefreshSession, RefreshSessionCommand
+from swiftpaste.application.auth.register_user import RegisterUser, RegisterUserCommand
+from swiftpaste.application.auth.tokens import TokenPair
+from swiftpaste.domain.users import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from swiftpaste.presentation.http.security import CurrentUser
+from swiftpaste.presentation.http.users_schemas import UserRead
+
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=DishkaRoute)
+
+# Tokens must not be kept by browsers or proxies.
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class RegisterRequest(BaseModel):
+    email: EmailStr
+    username: str = Field(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    refresh_token: str
+    expires_in: int
+
+    @classmethod
+    def of(cls, pair: TokenPair) -> "TokenResponse":
+        return cls(
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            expires_in=pair.expires_in,
+        )
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED)
+async def register(body: RegisterRequest, register_user: FromDishka[RegisterUser]) -> UserRead:
+    """Open an account. Email and username must be unused (case-insensitively)."""
+    user = await register_user(
+        RegisterUserCommand(email=body.email, username=body.username, password=body.password),
+    )
+    return UserRead.of(user)
+
+
+@router.post("/jwt/login")
+async def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    log_in: FromDishka[LogIn],
+    response: Response,
+) -> TokenResponse:
+    """Log in with the OAuth2 password form; `username` may be the email or the username."""
+    pair = await log_in(LogInCommand(identifier=form.username, password=form.password))
+    response.headers.update(_NO_STORE)
+    return TokenResponse.of(pair)
+
+
+@router.post("/jwt/refresh")
+async def refresh(
+    body: RefreshRequest, refresh_session: FromDishka[RefreshSession], response: Response
+) -> TokenResponse:
+    """Trade a refresh token for a new pair. Each refresh token works once."""
+    pair = await refresh_session(RefreshSessionCommand(refresh_token=body.refresh_token))
+    response.headers.update(_NO_STORE)
+    return TokenResponse.of(pair)
+
+
+@router.post("/jwt/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(caller: CurrentUser, log_out: FromDishka[LogOut]) -> None:
+    """End this login: the access token stops working at once, its refresh tokens too."""
+    await log_out(caller.claims)

@@ -1,0 +1,44 @@
+"""Profile routes under /users: read and update the caller's own account."""
+
+from dishka.integrations.fastapi import DishkaRoute, FromDishka
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from swiftpaste.application.auth.update_profile import UpdateProfile, UpdateProfileCommand
+from swiftpaste.domain.users import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from swiftpaste.presentation.http.security import CurrentUser
+from swiftpaste.presentation.http.users_schemas import UserRead
+
+router = APIRouter(prefix="/users", tags=["users"], route_class=DishkaRoute)
+
+
+class ProfileUpdate(BaseModel):
+    username: str | None = Field(
+        default=None, min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_-]+$"
+    )
+    password: str | None = Field(
+        default=None, min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH
+    )
+    current_password: str | None = Field(default=None, max_length=PASSWORD_MAX_LENGTH)
+
+
+@router.get("/me")
+async def read_me(caller: CurrentUser) -> UserRead:
+    """The account behind the access token."""
+    return UserRead.of(caller.user)
+
+
+@router.patch("/me")
+async def update_me(
+    body: ProfileUpdate, caller: CurrentUser, update_profile: FromDishka[UpdateProfile]
+) -> UserRead:
+    """Change the username, or the password (which needs `current_password`)."""
+    user = await update_profile(
+        caller,
+        UpdateProfileCommand(
+            username=body.username,
+            password=body.password,
+            current_password=body.current_password,
+        ),
+    )
+    return UserRead.of(user)

@@ -1,0 +1,100 @@
+"""The real API app (lifespan included) over httpx, wired to the session's real servers."""
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from swiftpaste.main.api import make_api
+from swiftpaste.main.settings import Settings
+from tests.conftest import Servers
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def make_settings(servers: Servers, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "environment": "test",
+        "database_url": database_url,
+        "redis_url": servers.endpoints.redis_url,
+        "kafka_bootstrap_servers": servers.endpoints.kafka_bootstrap_servers,
+        "jwt_secret": "test-secret-" + "x" * 40,
+        "argon2_time_cost": 2,
+        "argon2_memory_cost_kib": 19 * 1024,
+        "argon2_parallelism": 1,
+        "health_probe_timeout_seconds": 1.0,
+        "db_connect_timeout_seconds": 1.0,
+        **overrides,
+    }
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def settings(servers: Servers, database_url: str) -> Settings:
+    return make_settings(servers, database_url)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    api = make_api(settings)
+    async with LifespanManager(api, startup_timeout=30, shutdown_timeout=30):
+        yield api
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://swiftpaste.test") as http:
+        yield http
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    email: str
+    username: str
+    password: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+def unique_username(prefix: str = "user") -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+async def register_and_log_in(
+    client: httpx.AsyncClient, username: str | None = None, password: str = TEST_PASSWORD
+) -> Account:
+    username = username or unique_username()
+    email = f"{username}@example.com"
+    registered = await client.post(
+        "/auth/register", json={"email": email, "username": username, "password": password}
+    )
+    assert registered.status_code == 201, registered.text
+    tokens = await client.post(
+        "/auth/jwt/login", data={"username": username, "password": password}
+    )
+    assert tokens.status_code == 200, tokens.text
+    body = tokens.json()
+    return Account(
+        id=registered.json()["id"],
+        email=email,
+        username=username,
+        password=password,
+        access_token=body["access_token"],
+        refresh_token=body["refresh_token"],
+    )
+
+
+@pytest.fixture
+async def account(client: httpx.AsyncClient) -> Account:
+    return await register_and_log_in(client)

@@ -1,0 +1,104 @@
+"""The HTTP edge: error envelope, request ids, security headers, metrics, API docs."""
+
+import re
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import Account
+
+
+def _assert_envelope(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    error = response.json()["error"]
+    assert set(error) == {"code", "message", "details", "requestId"}
+    assert error["code"] == code
+    assert error["message"]
+    assert error["requestId"] == response.headers["X-Request-Id"]
+
+
+async def test_unknown_route_gets_the_envelope(client: httpx.AsyncClient) -> None:
+    _assert_envelope(await client.get("/no/such/route"), 404, "not_found")
+
+
+async def test_wrong_method_gets_the_envelope(client: httpx.AsyncClient) -> None:
+    _assert_envelope(await client.delete("/auth/register"), 405, "method_not_allowed")
+
+
+async def test_malformed_json_gets_the_envelope(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/auth/register",
+        content=b'{"email": "a@b.c", "username":',
+        headers={"Content-Type": "application/json"},
+    )
+    _assert_envelope(response, 422, "validation_error")
+    assert "JSON" in response.json()["error"]["message"]
+
+
+async def test_validation_error_lists_each_problem(client: httpx.AsyncClient) -> None:
+    response = await client.post("/auth/register", json={"email": "nope"})
+    _assert_envelope(response, 422, "validation_error")
+    fields = {tuple(item["loc"]) for item in response.json()["error"]["details"]}
+    assert {("body", "email"), ("body", "username"), ("body", "password")} <= fields
+
+
+async def test_a_sane_incoming_request_id_is_kept(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/api/health/health", headers={"X-Request-Id": "abc-123.x"})
+    assert response.headers["X-Request-Id"] == "abc-123.x"
+
+
+@pytest.mark.parametrize("hostile", ["x" * 500, "a b", "<script>", "a\tb"])
+async def test_an_insane_request_id_is_replaced(client: httpx.AsyncClient, hostile: str) -> None:
+    response = await client.get("/v1/api/health/health", headers={"X-Request-Id": hostile})
+    assert response.headers["X-Request-Id"] != hostile
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-Id"])
+
+
+async def test_every_response_has_a_request_id_and_security_headers(
+    client: httpx.AsyncClient,
+) -> None:
+    for response in (
+        await client.get("/v1/api/health/health"),
+        await client.get("/nowhere"),
+        await client.get("/users/me"),
+    ):
+        assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-Id"])
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_metrics_are_labelled_by_route_template(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    await client.get("/users/me", headers=account.auth)
+    await client.get(f"/some/raw/path/{account.id}")
+    response = await client.get("/v1/api/health/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    for name in (
+        "http_requests_total",
+        "http_request_errors_total",
+        "http_request_latency_seconds",
+        "http_request_size_bytes",
+        "http_response_size_bytes",
+        "db_query_latency_seconds",
+        "db_slow_queries_total",
+        "cache_hit_total",
+        "cache_miss_total",
+        "cache_error_total",
+    ):
+        assert f"# TYPE {name.removesuffix('_total')}" in text, name
+    assert 'http_requests_total{method="GET",route="/users/me",status="200"}' in text
+    assert 'route="<unmatched>",status="404"' in text
+    assert account.id not in text  # raw paths never become labels
+
+
+async def test_openapi_and_docs_are_served(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    assert {"/auth/register", "/auth/jwt/login", "/users/me", "/v1/api/health/ready"} <= set(
+        spec["paths"]
+    )
+    assert (await client.get("/docs")).status_code == 200
+    assert (await client.get("/redoc")).status_code == 200

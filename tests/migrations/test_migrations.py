@@ -1,0 +1,90 @@
+"""Migrations: every step goes up and down cleanly, and they match the table definitions."""
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+
+import asyncpg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from swiftpaste.infrastructure.persistence.tables import metadata
+from swiftpaste.main.migrations import alembic_config, downgrade, upgrade
+from tests.conftest import Servers, with_database
+
+
+@pytest.fixture
+def empty_database(servers: Servers) -> Iterator[str]:
+    name = f"swiftpaste_migrations_{uuid.uuid4().hex[:12]}"
+    admin_url = with_database(servers.endpoints.database_url, "postgres").replace(
+        "postgresql+asyncpg://", "postgresql://"
+    )
+
+    async def admin(statement: str) -> None:
+        connection = await asyncpg.connect(admin_url)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield with_database(servers.endpoints.database_url, name)
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _table_names(url: str) -> set[str]:
+    async def fetch() -> set[str]:
+        connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            rows = await connection.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            )
+        finally:
+            await connection.close()
+        return {row["tablename"] for row in rows}
+
+    return asyncio.run(fetch())
+
+
+def test_upgrade_downgrade_upgrade(empty_database: str) -> None:
+    upgrade(empty_database)
+    assert {"users", "refresh_tokens", "alembic_version"} <= _table_names(empty_database)
+    downgrade(empty_database, "base")
+    assert _table_names(empty_database) <= {"alembic_version"}
+    upgrade(empty_database)
+    assert {"users", "refresh_tokens"} <= _table_names(empty_database)
+
+
+def test_stairway_every_revision_steps_down_and_up(empty_database: str) -> None:
+    script = ScriptDirectory.from_config(alembic_config(empty_database))
+    revisions = list(reversed(list(script.walk_revisions())))
+    for revision in revisions:
+        upgrade(empty_database, revision.revision)
+        downgrade(empty_database, revision.down_revision or "base")  # type: ignore[arg-type]
+        upgrade(empty_database, revision.revision)
+
+
+def test_models_and_migrations_do_not_drift(empty_database: str) -> None:
+    upgrade(empty_database)
+
+    def diff(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return list(compare_metadata(context, metadata))
+
+    async def run() -> list[object]:
+        engine = create_async_engine(empty_database)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(diff)
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(run()) == []
