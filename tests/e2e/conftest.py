@@ -80,9 +80,7 @@ async def register_and_log_in(
         "/auth/register", json={"email": email, "username": username, "password": password}
     )
     assert registered.status_code == 201, registered.text
-    tokens = await client.post(
-        "/auth/jwt/login", data={"username": username, "password": password}
-    )
+    tokens = await client.post("/auth/jwt/login", data={"username": username, "password": password})
     assert tokens.status_code == 200, tokens.text
     body = tokens.json()
     return Account(

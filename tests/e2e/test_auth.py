@@ -3,9 +3,19 @@
 import base64
 import json
 
+import asyncpg
 import httpx
+from asgi_lifespan import LifespanManager
 
-from tests.e2e.conftest import TEST_PASSWORD, Account, register_and_log_in, unique_username
+from swiftpaste.main.api import make_api
+from tests.conftest import Servers
+from tests.e2e.conftest import (
+    TEST_PASSWORD,
+    Account,
+    make_settings,
+    register_and_log_in,
+    unique_username,
+)
 
 
 def _error_code(response: httpx.Response) -> str:
@@ -144,7 +154,9 @@ async def test_alg_none_and_tampered_tokens_are_refused(
     header, payload, signature = account.access_token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
     unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
-    tampered = f"{header}.{_b64({**claims, 'sub': '00000000-0000-0000-0000-000000000000'})}.{signature}"
+    tampered = (
+        f"{header}.{_b64({**claims, 'sub': '00000000-0000-0000-0000-000000000000'})}.{signature}"
+    )
     for token in (unsigned, tampered):
         response = await client.get("/users/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401
@@ -184,9 +196,7 @@ async def test_logout_stops_the_access_token_and_the_refresh_family(
     assert logout.status_code == 204
     after = await client.get("/users/me", headers=account.auth)
     assert after.status_code == 401
-    refresh = await client.post(
-        "/auth/jwt/refresh", json={"refresh_token": account.refresh_token}
-    )
+    refresh = await client.post("/auth/jwt/refresh", json={"refresh_token": account.refresh_token})
     assert refresh.status_code == 401
 
 
@@ -239,3 +249,29 @@ async def test_password_change_needs_the_current_password(
         "/auth/jwt/login", data={"username": account.username, "password": new_password}
     )
     assert new.status_code == 200
+
+
+async def test_login_rehashes_a_password_hashed_with_older_parameters(
+    client: httpx.AsyncClient, servers: Servers, database_url: str
+) -> None:
+    account = await register_and_log_in(client)
+    stronger = make_api(make_settings(servers, database_url, argon2_time_cost=3))
+    async with (
+        LifespanManager(stronger),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=stronger), base_url="http://swiftpaste.test"
+        ) as upgraded,
+    ):
+        login = await upgraded.post(
+            "/auth/jwt/login", data={"username": account.username, "password": account.password}
+        )
+        assert login.status_code == 200
+    connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        stored = await connection.fetchval(
+            "SELECT hashed_password FROM users WHERE username = $1", account.username
+        )
+    finally:
+        await connection.close()
+    assert stored.startswith("$argon2id$")
+    assert ",t=3," in stored

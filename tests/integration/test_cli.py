@@ -1,0 +1,152 @@
+"""The `swiftpaste` command as an operator runs it: configuration errors and `dev`."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from tests.conftest import PROJECT_ROOT, SERVER_URL_VARIABLES, Servers, free_port
+
+SETTINGS_PREFIXES = ("DATABASE_", "REDIS_", "KAFKA_", "JWT_", "ENVIRONMENT", "API_", "EMBEDDED_")
+
+
+def _clean_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SETTINGS_PREFIXES)}
+    return {**env, **overrides}
+
+
+def _swiftpaste(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "swiftpaste", *args],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_serve_without_required_settings_stops_naming_each_variable() -> None:
+    result = _swiftpaste("serve", env=_clean_env())
+    assert result.returncode == 2
+    for variable in SERVER_URL_VARIABLES:
+        assert variable in result.stderr
+
+
+def test_production_refuses_a_short_jwt_secret() -> None:
+    env = _clean_env(
+        ENVIRONMENT="production",
+        DATABASE_URL="postgresql://u@127.0.0.1:1/db",
+        REDIS_URL="redis://127.0.0.1:1/0",
+        KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
+        JWT_SECRET="too-short",
+    )
+    result = _swiftpaste("serve", env=env)
+    assert result.returncode == 2
+    assert "JWT_SECRET" in result.stderr
+
+
+def test_invalid_values_are_named() -> None:
+    env = _clean_env(
+        DATABASE_URL="mysql://nope",
+        REDIS_URL="redis://127.0.0.1:1/0",
+        KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
+        API_PORT="not-a-port",
+    )
+    result = _swiftpaste("serve", env=env)
+    assert result.returncode == 2
+    assert "DATABASE_URL" in result.stderr
+    assert "API_PORT" in result.stderr
+
+
+def _wait_ready(port: int, deadline_seconds: float) -> httpx.Response:
+    deadline = time.monotonic() + deadline_seconds
+    last: httpx.Response | None = None
+    while time.monotonic() < deadline:
+        try:
+            last = httpx.get(f"http://127.0.0.1:{port}/v1/api/health/ready", timeout=2)
+            if last.status_code == 200 and last.json()["status"] == "ok":
+                return last
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"not ready within {deadline_seconds}s: {last.text if last else 'no answer'}")
+
+
+def _run_dev_until_ready(env: dict[str, str], api_port: int) -> tuple[list[int], str]:
+    """Start `swiftpaste dev`, wait for readiness, stop it with SIGINT (Ctrl-C)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "swiftpaste", "dev"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_ready(api_port, deadline_seconds=60)
+        descendants = [child.pid for child in psutil.Process(process.pid).children(recursive=True)]
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, output
+    return descendants, output
+
+
+def _assert_all_gone(pids: list[int]) -> None:
+    deadline = time.monotonic() + 10
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        alive = [pid for pid in alive if psutil.pid_exists(pid) and _not_zombie(pid)]
+        time.sleep(0.2)
+    assert alive == [], f"processes left behind: {alive}"
+
+
+def _not_zombie(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_dev_with_server_urls_starts_no_server_and_stops_cleanly(
+    servers: Servers, database_url: str, tmp_path: Path
+) -> None:
+    api_port = free_port()
+    env = _clean_env(
+        DATABASE_URL=database_url,
+        REDIS_URL=servers.endpoints.redis_url,
+        KAFKA_BOOTSTRAP_SERVERS=servers.endpoints.kafka_bootstrap_servers,
+        API_PORT=str(api_port),
+        SWIFTPASTE_DATA_DIR=str(tmp_path / "data"),
+    )
+    descendants, output = _run_dev_until_ready(env, api_port)
+    assert "using the servers named by" in output
+    assert not (tmp_path / "data").exists()
+    _assert_all_gone(descendants)
+
+
+def test_dev_starts_the_embedded_servers_and_stops_everything(tmp_path: Path) -> None:
+    api_port = free_port()
+    env = _clean_env(
+        API_PORT=str(api_port),
+        SWIFTPASTE_DATA_DIR=str(tmp_path / "data"),
+        EMBEDDED_POSTGRES_PORT=str(free_port()),
+        EMBEDDED_REDIS_PORT=str(free_port()),
+        EMBEDDED_KAFKA_PORT=str(free_port()),
+    )
+    descendants, output = _run_dev_until_ready(env, api_port)
+    assert "applying migrations" in output
+    assert "api" in output
+    _assert_all_gone(descendants)
+    assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
