@@ -106,7 +106,8 @@ async def test_login_by_email_or_username_returns_a_token_pair(
         body = response.json()
         assert body["token_type"] == "bearer"
         assert body["expires_in"] > 0
-        assert body["access_token"] and body["refresh_token"]
+        assert body["access_token"]
+        assert body["refresh_token"]
         assert response.headers["Cache-Control"] == "no-store"
 
 
