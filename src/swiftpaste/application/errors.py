@@ -54,3 +54,15 @@ class NothingToUpdate(ApplicationError):
 
 class DependencyUnavailable(ApplicationError):
     """A backing service the use case needs is unreachable; retrying later may work."""
+
+
+class ContentTooLarge(ApplicationError):
+    """The content is larger than the configured limit."""
+
+
+class InvalidShare(ApplicationError):
+    """The share request is out of the allowed range."""
+
+
+class InvalidQuery(ApplicationError):
+    """The request's parameters contradict each other."""

@@ -11,3 +11,23 @@ class InvalidUsername(DomainError):
 
 class WeakPassword(DomainError):
     """The password does not meet the password policy."""
+
+
+class InvalidSnippet(DomainError):
+    """The snippet's title, content, language or expiry breaks a rule."""
+
+
+class SnippetNotFound(DomainError):
+    """No such snippet, or one the reader may not know exists."""
+
+
+class VersionNotFound(DomainError):
+    """The snippet exists but has no such version."""
+
+
+class ShareExpired(DomainError):
+    """The version's share window has closed."""
+
+
+class NotSnippetOwner(DomainError):
+    """Someone other than the owner tried to change the snippet."""

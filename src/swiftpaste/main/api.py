@@ -14,7 +14,8 @@ from swiftpaste.infrastructure.messaging.broker import KafkaConnector
 from swiftpaste.main.logging import configure_logging
 from swiftpaste.main.providers import service_providers
 from swiftpaste.main.settings import Settings, load_settings
-from swiftpaste.presentation.http import auth, health, users
+from swiftpaste.presentation.http import auth, health, snippets, users
+from swiftpaste.presentation.http.body_limit import BodyLimitMiddleware
 from swiftpaste.presentation.http.errors import install_error_handlers, unavailable_handler
 from swiftpaste.presentation.http.middleware import RequestContextMiddleware
 
@@ -58,7 +59,7 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
         redoc_url="/redoc",
         openapi_url="/openapi.json",
     )
-    for router in (auth.router, users.router, health.router):
+    for router in (auth.router, users.router, snippets.router, health.router):
         app.include_router(router)
     install_error_handlers(app)
     _install_infrastructure_error_handlers(app)
@@ -77,6 +78,7 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
             ],
         )
     setup_dishka(container, app)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.request_body_limit)
     # Added last, so it is the outermost: it sees every request and every response.
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -13,6 +13,7 @@ from swiftpaste.application.auth.log_in import LogIn
 from swiftpaste.application.auth.log_out import LogOut
 from swiftpaste.application.auth.refresh_session import RefreshSession
 from swiftpaste.application.auth.register_user import RegisterUser
+from swiftpaste.application.auth.revocation import SessionRevoker
 from swiftpaste.application.auth.tokens import TokenLifetimes, TokenPairIssuer
 from swiftpaste.application.auth.update_profile import UpdateProfile
 from swiftpaste.application.health.check_readiness import CheckReadiness
@@ -26,9 +27,29 @@ from swiftpaste.application.ports.security import (
     AccessTokenDenylist,
     PasswordHasher,
 )
+from swiftpaste.application.ports.snippets import (
+    ShareTokens,
+    ShortIdGenerator,
+    SnippetCache,
+    SnippetQueries,
+    SnippetRenderer,
+    SnippetRepository,
+)
 from swiftpaste.application.ports.system import Clock
+from swiftpaste.application.snippets.create_snippet import CreateSnippet, SnippetLimits
+from swiftpaste.application.snippets.delete_snippet import DeleteSnippet
+from swiftpaste.application.snippets.list_my_snippets import ListMySnippets
+from swiftpaste.application.snippets.list_versions import ListSnippetVersions
+from swiftpaste.application.snippets.read_snippet import (
+    CachePolicy,
+    ReadSnippet,
+    ReadSnippetContent,
+)
+from swiftpaste.application.snippets.revise_snippet import ReviseSnippet
+from swiftpaste.application.snippets.share_snippet import SharePolicy, ShareSnippet
 from swiftpaste.infrastructure.cache.client import RedisOptions, make_redis
 from swiftpaste.infrastructure.cache.denylist import RedisAccessTokenDenylist
+from swiftpaste.infrastructure.cache.snippet_cache import RedisSnippetCache
 from swiftpaste.infrastructure.clock import SystemClock
 from swiftpaste.infrastructure.health.probes import KafkaProbe, PostgresProbe, RedisProbe
 from swiftpaste.infrastructure.messaging.broker import (
@@ -43,11 +64,17 @@ from swiftpaste.infrastructure.persistence.engine import (
     make_session_factory,
 )
 from swiftpaste.infrastructure.persistence.refresh_tokens import SqlaRefreshTokenRepository
+from swiftpaste.infrastructure.persistence.snippet_queries import SqlaSnippetQueries
+from swiftpaste.infrastructure.persistence.snippets import SqlaSnippetRepository
 from swiftpaste.infrastructure.persistence.unit_of_work import SqlaUnitOfWork
 from swiftpaste.infrastructure.persistence.users import SqlaUserRepository
 from swiftpaste.infrastructure.security.passwords import Argon2Parameters, Argon2PasswordHasher
+from swiftpaste.infrastructure.security.share_tokens import HmacShareTokens
 from swiftpaste.infrastructure.security.tokens import JwtAccessTokenCodec
+from swiftpaste.infrastructure.short_ids import RandomShortIdGenerator
 from swiftpaste.main.settings import Settings
+from swiftpaste.presentation.http.snippet_schemas import JsonSnippetRenderer
+from swiftpaste.presentation.http.snippets import PublicLinks
 
 
 def kafka_topics(settings: Settings) -> list[TopicSpec]:
@@ -149,6 +176,44 @@ class InfrastructureProvider(Provider):
         )
 
     denylist = provide(RedisAccessTokenDenylist, provides=AccessTokenDenylist)
+    snippet_queries = provide(SqlaSnippetQueries, provides=SnippetQueries)
+    short_ids = provide(RandomShortIdGenerator, provides=ShortIdGenerator)
+    renderer = provide(JsonSnippetRenderer, provides=SnippetRenderer)
+
+    @provide
+    def snippet_cache(self, redis: Redis, settings: Settings) -> SnippetCache:
+        return RedisSnippetCache(redis, generation_ttl_seconds=2 * settings.cache_ttl_seconds)
+
+    @provide
+    def share_tokens(self, settings: Settings) -> ShareTokens:
+        return HmacShareTokens(settings.jwt_secret_value)
+
+    @provide
+    def snippet_limits(self, settings: Settings) -> SnippetLimits:
+        return SnippetLimits(max_content_bytes=settings.snippet_max_content_bytes)
+
+    @provide
+    def cache_policy(self, settings: Settings) -> CachePolicy:
+        return CachePolicy(ttl_seconds=settings.cache_ttl_seconds)
+
+    @provide
+    def share_policy(self, settings: Settings) -> SharePolicy:
+        return SharePolicy(
+            default_ttl_seconds=settings.share_default_ttl_seconds,
+            min_ttl_seconds=settings.share_min_ttl_seconds,
+            max_ttl_seconds=settings.share_max_ttl_seconds,
+        )
+
+    @provide
+    def public_links(self, settings: Settings) -> PublicLinks:
+        return PublicLinks(base_url=settings.public_base_url)
+
+    # The read path is built once: it needs no request-scoped collaborator, so a
+    # cache hit resolves nothing per request.
+    read_snippet = provide(ReadSnippet)
+    read_snippet_content = provide(ReadSnippetContent)
+    list_snippet_versions = provide(ListSnippetVersions)
+    list_my_snippets = provide(ListMySnippets)
 
     @provide
     def check_readiness(
@@ -176,18 +241,24 @@ class PersistenceProvider(Provider):
     uow = provide(SqlaUnitOfWork, provides=UnitOfWork)
     users = provide(SqlaUserRepository, provides=UserRepository)
     refresh_tokens = provide(SqlaRefreshTokenRepository, provides=RefreshTokenRepository)
+    snippets = provide(SqlaSnippetRepository, provides=SnippetRepository)
 
 
 class UseCaseProvider(Provider):
     scope = Scope.REQUEST
 
     issuer = provide(TokenPairIssuer)
+    revoker = provide(SessionRevoker)
     register_user = provide(RegisterUser)
     log_in = provide(LogIn)
     refresh_session = provide(RefreshSession)
     log_out = provide(LogOut)
     authenticate = provide(Authenticate)
     update_profile = provide(UpdateProfile)
+    create_snippet = provide(CreateSnippet)
+    revise_snippet = provide(ReviseSnippet)
+    share_snippet = provide(ShareSnippet)
+    delete_snippet = provide(DeleteSnippet)
 
 
 def service_providers() -> list[Provider]:

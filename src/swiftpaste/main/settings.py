@@ -72,6 +72,14 @@ class Settings(BaseSettings):
 
     health_probe_timeout_seconds: float = Field(default=1.0, gt=0)
 
+    public_base_url: str = "http://127.0.0.1:8000"
+    snippet_max_content_bytes: int = Field(default=512 * 1024, ge=1)
+    max_request_body_bytes: int | None = Field(default=None, ge=1024)
+    cache_ttl_seconds: int = Field(default=300, ge=1)
+    share_default_ttl_seconds: int = Field(default=3600, ge=1)
+    share_min_ttl_seconds: int = Field(default=60, ge=1)
+    share_max_ttl_seconds: int = Field(default=86_400, ge=1)
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:
@@ -104,6 +112,32 @@ class Settings(BaseSettings):
             )
             raise ValueError(msg)
         return self
+
+    @model_validator(mode="after")
+    def _share_window(self) -> Self:
+        if not (
+            self.share_min_ttl_seconds
+            <= self.share_default_ttl_seconds
+            <= self.share_max_ttl_seconds
+        ):
+            msg = (
+                "SHARE_DEFAULT_TTL_SECONDS must lie between SHARE_MIN_TTL_SECONDS "
+                "and SHARE_MAX_TTL_SECONDS"
+            )
+            raise ValueError(msg)
+        return self
+
+    @property
+    def request_body_limit(self) -> int:
+        """Bodies larger than this are refused before being read in full.
+
+        JSON escaping can make a body several times its content (\\uXXXX per
+        character), so by default it leaves room for that; the exact content limit
+        is checked after parsing.
+        """
+        if self.max_request_body_bytes is not None:
+            return self.max_request_body_bytes
+        return 6 * self.snippet_max_content_bytes + 64 * 1024
 
     @property
     def jwt_secret_value(self) -> str:

@@ -36,20 +36,25 @@ class Authenticate:
         self._refresh_tokens = refresh_tokens
 
     async def __call__(self, token: str) -> AuthenticatedUser:
+        claims = await self.identify(token)
+        user = await self._users.get(claims.user_id)
+        if user is None or not user.is_active:
+            raise NotAuthenticated("access token is invalid or expired")
+        return AuthenticatedUser(user=user, claims=claims)
+
+    async def identify(self, token: str) -> AccessClaims:
+        """Who the token speaks for, without loading the account (for the read path)."""
         try:
             claims = self._codec.decode(token)
         except InvalidAccessToken as error:
             raise NotAuthenticated("access token is invalid or expired") from error
         if await self._is_revoked(claims):
             raise NotAuthenticated("access token has been revoked")
-        user = await self._users.get(claims.user_id)
-        if user is None or not user.is_active:
-            raise NotAuthenticated("access token is invalid or expired")
-        return AuthenticatedUser(user=user, claims=claims)
+        return claims
 
     async def _is_revoked(self, claims: AccessClaims) -> bool:
         try:
-            return await self._denylist.contains(claims.token_id)
+            return await self._denylist.is_revoked(claims.token_id, claims.session_id)
         except DenylistUnavailable:
             # Logout also revokes the session in PostgreSQL, so a Redis outage
             # neither locks everybody out nor revives a logged-out token.

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from swiftpaste.application.auth.revocation import SessionRevoker
 from swiftpaste.application.auth.tokens import TokenPair, TokenPairIssuer, refresh_token_digest
 from swiftpaste.application.errors import InvalidRefreshToken
 from swiftpaste.application.ports.persistence import (
@@ -31,12 +32,14 @@ class RefreshSession:
         uow: UnitOfWork,
         issuer: TokenPairIssuer,
         clock: Clock,
+        revoker: SessionRevoker,
     ) -> None:
         self._refresh_tokens = refresh_tokens
         self._users = users
         self._uow = uow
         self._issuer = issuer
         self._clock = clock
+        self._revoker = revoker
 
     async def __call__(self, command: RefreshSessionCommand) -> TokenPair:
         now = self._clock.now()
@@ -48,6 +51,7 @@ class RefreshSession:
         if token.was_used:
             await self._refresh_tokens.revoke_family(token.family_id, now)
             await self._uow.commit()
+            await self._revoker.stop_access_tokens([token.family_id])
             raise InvalidRefreshToken
         user = await self._users.get(token.user_id)
         if user is None or not user.is_active:

@@ -1,10 +1,13 @@
 """UpdateProfile: change the caller's username or password."""
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from swiftpaste.application.auth.authenticate import AuthenticatedUser
+from swiftpaste.application.auth.revocation import SessionRevoker
 from swiftpaste.application.errors import (
     CurrentPasswordIncorrect,
+    NotAuthenticated,
     NothingToUpdate,
     UsernameTaken,
 )
@@ -39,17 +42,24 @@ class UpdateProfile:
         uow: UnitOfWork,
         hasher: PasswordHasher,
         clock: Clock,
+        revoker: SessionRevoker,
     ) -> None:
         self._users = users
         self._refresh_tokens = refresh_tokens
         self._uow = uow
         self._hasher = hasher
         self._clock = clock
+        self._revoker = revoker
 
     async def __call__(self, caller: AuthenticatedUser, command: UpdateProfileCommand) -> User:
         if command.username is None and command.password is None:
             raise NothingToUpdate("give a username or a password to change")
-        user = caller.user
+        # A fresh, locked copy: a concurrent change (another rename, a password change,
+        # an account being disabled) is never overwritten with what this request loaded.
+        user = await self._users.get_for_update(caller.user.id)
+        if user is None:
+            raise NotAuthenticated("access token is invalid or expired")
+        revoked_sessions: list[UUID] = []
         if command.username is not None and command.username != user.username:
             user.rename(command.username)
             existing = await self._users.get_by_username(user.username)
@@ -61,9 +71,10 @@ class UpdateProfile:
             if not self._hasher.verify(user.hashed_password, current):
                 raise CurrentPasswordIncorrect
             user.set_password_hash(self._hasher.hash(new_password))
-            await self._refresh_tokens.revoke_user_families(
+            revoked_sessions = await self._refresh_tokens.revoke_user_families(
                 user.id, self._clock.now(), keep_family=caller.claims.session_id
             )
         await self._users.save(user)
         await self._uow.commit()
+        await self._revoker.stop_access_tokens(revoked_sessions)
         return user

@@ -22,6 +22,9 @@ class UserRepository(Protocol):
 
     async def get(self, user_id: UUID) -> User | None: ...
 
+    async def get_for_update(self, user_id: UUID) -> User | None:
+        """Load and lock the user, so concurrent profile changes apply one after the other."""
+
     async def get_by_email(self, email: str) -> User | None: ...
 
     async def get_by_username(self, username: str) -> User | None: ...
@@ -42,6 +45,7 @@ class RefreshTokenRepository(Protocol):
 
     async def revoke_user_families(
         self, user_id: UUID, now: datetime, *, keep_family: UUID | None = None
-    ) -> None: ...
+    ) -> list[UUID]:
+        """Revoke the user's live sessions (but `keep_family`); return their family ids."""
 
     async def is_family_revoked(self, family_id: UUID) -> bool: ...

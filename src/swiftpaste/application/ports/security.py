@@ -1,5 +1,6 @@
 """Security ports: password hashing, access-token encoding and the logout denylist."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -46,10 +47,16 @@ class DenylistUnavailable(Exception):
 
 
 class AccessTokenDenylist(Protocol):
-    """Access tokens revoked before their expiry (logout)."""
+    """Access tokens revoked before their expiry: one token, or every token of a session."""
 
-    async def add(self, token_id: str, expires_at: datetime) -> None:
+    async def revoke_token(self, token_id: str, until: datetime) -> None:
         """Raises DenylistUnavailable when the store cannot be reached."""
 
-    async def contains(self, token_id: str) -> bool:
+    async def revoke_sessions(self, session_ids: Sequence[UUID], until: datetime) -> None:
+        """Refuse every access token of these sessions issued so far, until `until`.
+
+        Raises DenylistUnavailable when the store cannot be reached.
+        """
+
+    async def is_revoked(self, token_id: str, session_id: UUID) -> bool:
         """Raises DenylistUnavailable when the store cannot be reached."""

@@ -1,6 +1,8 @@
-"""RedisAccessTokenDenylist: logged-out access-token ids, kept until the token would expire."""
+"""RedisAccessTokenDenylist: revoked access tokens and sessions, kept until they would expire."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from uuid import UUID
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -9,25 +11,45 @@ from swiftpaste.application.ports.security import DenylistUnavailable
 from swiftpaste.infrastructure.metrics import CACHE_ERRORS
 
 
-def _key(token_id: str) -> str:
-    return f"auth:denylist:{token_id}"
+def _token_key(token_id: str) -> str:
+    return f"auth:revoked-token:{token_id}"
+
+
+def _session_key(session_id: UUID) -> str:
+    return f"auth:revoked-session:{session_id}"
+
+
+def _ttl(until: datetime) -> int:
+    return max(1, int((until - datetime.now(UTC)).total_seconds()) + 1)
 
 
 class RedisAccessTokenDenylist:
     def __init__(self, redis: "Redis") -> None:
         self._redis = redis
 
-    async def add(self, token_id: str, expires_at: datetime) -> None:
-        ttl = max(1, int((expires_at - datetime.now(UTC)).total_seconds()) + 1)
+    async def revoke_token(self, token_id: str, until: datetime) -> None:
         try:
-            await self._redis.set(_key(token_id), b"1", ex=ttl)
+            await self._redis.set(_token_key(token_id), b"1", ex=_ttl(until))
         except RedisError as error:
             CACHE_ERRORS.inc()
             raise DenylistUnavailable(str(error)) from error
 
-    async def contains(self, token_id: str) -> bool:
+    async def revoke_sessions(self, session_ids: Sequence[UUID], until: datetime) -> None:
+        if not session_ids:
+            return
         try:
-            return bool(await self._redis.exists(_key(token_id)))
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for session_id in session_ids:
+                    pipe.set(_session_key(session_id), b"1", ex=_ttl(until))
+                await pipe.execute()
         except RedisError as error:
             CACHE_ERRORS.inc()
             raise DenylistUnavailable(str(error)) from error
+
+    async def is_revoked(self, token_id: str, session_id: UUID) -> bool:
+        try:
+            found = await self._redis.exists(_token_key(token_id), _session_key(session_id))
+        except RedisError as error:
+            CACHE_ERRORS.inc()
+            raise DenylistUnavailable(str(error)) from error
+        return bool(found)

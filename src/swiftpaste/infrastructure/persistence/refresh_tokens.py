@@ -67,13 +67,16 @@ class SqlaRefreshTokenRepository:
 
     async def revoke_user_families(
         self, user_id: UUID, now: datetime, *, keep_family: UUID | None = None
-    ) -> None:
+    ) -> list[UUID]:
         statement = update(refresh_tokens).where(
             refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None)
         )
         if keep_family is not None:
             statement = statement.where(refresh_tokens.c.family_id != keep_family)
-        await self._session.execute(statement.values(revoked_at=now))
+        result = await self._session.execute(
+            statement.values(revoked_at=now).returning(refresh_tokens.c.family_id)
+        )
+        return sorted(set(result.scalars()))
 
     async def is_family_revoked(self, family_id: UUID) -> bool:
         statement = select(

@@ -51,6 +51,11 @@ class SqlaUserRepository:
     async def get(self, user_id: UUID) -> User | None:
         return await self._one(users.c.id == user_id)
 
+    async def get_for_update(self, user_id: UUID) -> User | None:
+        statement = select(users).where(users.c.id == user_id).with_for_update()
+        row = (await self._session.execute(statement)).one_or_none()
+        return _to_user(row) if row is not None else None
+
     async def get_by_email(self, email: str) -> User | None:
         return await self._one(func.lower(users.c.email) == email.lower())
 

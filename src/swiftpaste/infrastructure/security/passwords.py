@@ -17,10 +17,14 @@ class Argon2Parameters:
     parallelism: int
 
     def __post_init__(self) -> None:
-        if self.memory_cost_kib < OWASP_MIN_MEMORY_KIB or self.time_cost < OWASP_MIN_TIME_COST:
+        if (
+            self.memory_cost_kib < OWASP_MIN_MEMORY_KIB
+            or self.time_cost < OWASP_MIN_TIME_COST
+            or self.parallelism < 1
+        ):
             msg = (
                 f"argon2 parameters below OWASP's minimum (memory >= {OWASP_MIN_MEMORY_KIB} KiB, "
-                f"time >= {OWASP_MIN_TIME_COST})"
+                f"time >= {OWASP_MIN_TIME_COST}, parallelism >= 1)"
             )
             raise ValueError(msg)
 

@@ -47,5 +47,5 @@ class JwtAccessTokenCodec:
                 issued_at=datetime.fromtimestamp(payload["iat"], tz=UTC),
                 expires_at=datetime.fromtimestamp(payload["exp"], tz=UTC),
             )
-        except (jwt.PyJWTError, ValueError, TypeError) as error:
+        except (jwt.PyJWTError, ValueError, TypeError, AttributeError) as error:
             raise InvalidAccessToken(str(error)) from error

@@ -15,15 +15,27 @@ from swiftpaste.application.errors import (
     AccountDisabled,
     ApplicationError,
     AuthenticationFailed,
+    ContentTooLarge,
     CurrentPasswordIncorrect,
     DependencyUnavailable,
     EmailAlreadyRegistered,
+    InvalidQuery,
     InvalidRefreshToken,
+    InvalidShare,
     NotAuthenticated,
     NothingToUpdate,
     UsernameTaken,
 )
-from swiftpaste.domain.errors import DomainError, InvalidUsername, WeakPassword
+from swiftpaste.domain.errors import (
+    DomainError,
+    InvalidSnippet,
+    InvalidUsername,
+    NotSnippetOwner,
+    ShareExpired,
+    SnippetNotFound,
+    VersionNotFound,
+    WeakPassword,
+)
 
 logger = logging.getLogger("swiftpaste.http")
 
@@ -46,6 +58,14 @@ ERROR_MAP: Mapping[type[Exception], ErrorMapping] = {
     InvalidUsername: ErrorMapping(422, "invalid_username"),
     WeakPassword: ErrorMapping(422, "weak_password"),
     DependencyUnavailable: ErrorMapping(503, "dependency_unavailable"),
+    SnippetNotFound: ErrorMapping(404, "snippet_not_found"),
+    VersionNotFound: ErrorMapping(404, "version_not_found"),
+    NotSnippetOwner: ErrorMapping(403, "not_owner"),
+    ShareExpired: ErrorMapping(410, "share_expired"),
+    InvalidSnippet: ErrorMapping(422, "invalid_snippet"),
+    InvalidShare: ErrorMapping(422, "invalid_share"),
+    InvalidQuery: ErrorMapping(422, "invalid_query"),
+    ContentTooLarge: ErrorMapping(413, "content_too_large"),
 }
 
 _HTTP_CODES = {

@@ -1,9 +1,11 @@
 """Bearer-token authentication for routes: the current user, resolved through the use case."""
 
 from typing import Annotated
+from uuid import UUID
 
+from dishka import AsyncContainer
 from dishka.integrations.fastapi import FromDishka, inject
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from swiftpaste.application.auth.authenticate import Authenticate, AuthenticatedUser
@@ -24,3 +26,21 @@ async def current_user(
 
 
 CurrentUser = Annotated[AuthenticatedUser, Depends(current_user)]
+
+
+async def optional_reader(
+    request: Request, token: Annotated[str | None, Depends(bearer_token)]
+) -> UUID | None:
+    """The reader's user id when a token is sent; None for anonymous readers.
+
+    Reads skip loading the account, and anonymous reads resolve nothing at all, so a
+    cached read costs no query. A token that is sent but invalid is still refused.
+    """
+    if not token:
+        return None
+    container: AsyncContainer = request.state.dishka_container
+    authenticate = await container.get(Authenticate)
+    return (await authenticate.identify(token)).user_id
+
+
+ReaderId = Annotated[UUID | None, Depends(optional_reader)]

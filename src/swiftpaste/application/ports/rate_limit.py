@@ -1,0 +1,65 @@
+"""Rate limiting port: a token bucket per key, and the error raised when one is empty."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from swiftpaste.application.errors import ApplicationError
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitPolicy:
+    """A bucket of `capacity` requests that refills at `refill_per_second` requests a second.
+
+    `capacity` is the burst a fresh client may send at once; `refill_per_second` is the
+    sustained rate (`capacity=60, refill_per_second=1.0` is 60 at once, then one a second).
+    """
+
+    name: str
+    capacity: int
+    refill_per_second: float
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("a rate-limit policy needs a name")
+        if self.capacity < 1:
+            raise ValueError(f"rate-limit policy {self.name!r}: capacity must be at least 1")
+        if not self.refill_per_second > 0:
+            raise ValueError(
+                f"rate-limit policy {self.name!r}: refill_per_second must be greater than 0"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitDecision:
+    """The outcome of one hit, in the terms of the RateLimit and Retry-After headers.
+
+    `remaining` is what is left after this hit; `reset_seconds` is how long until the
+    bucket is full again; `retry_after_seconds` is 0 when allowed, otherwise how long
+    until the next request would be.
+    """
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int
+    retry_after_seconds: int
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, policy: RateLimitPolicy) -> RateLimitDecision:
+        """Take one token from the bucket `key` of `policy`.
+
+        Never raises for an unreachable store: the request is allowed (fail open), since
+        refusing every request while the store is down would be a worse outage.
+        """
+
+
+class RateLimitExceeded(ApplicationError):
+    """The caller's bucket for this kind of request is empty; retrying later will work."""
+
+    def __init__(self, policy_name: str, decision: RateLimitDecision) -> None:
+        seconds = decision.retry_after_seconds
+        unit = "second" if seconds == 1 else "seconds"
+        super().__init__(f"too many {policy_name} requests; retry in {seconds} {unit}")
+        self.policy_name = policy_name
+        self.decision = decision

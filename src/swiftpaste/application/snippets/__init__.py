@@ -1,0 +1,1 @@
+"""Snippet use cases: create, read, list, revise, share, delete."""

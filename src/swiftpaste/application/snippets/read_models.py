@@ -1,0 +1,62 @@
+"""What the snippet queries return: the aggregate plus what a response needs around it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+from uuid import UUID
+
+from swiftpaste.domain.snippets import Snippet, Visibility
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    id: UUID
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class SnippetDetails:
+    snippet: Snippet
+    author: Author
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionSummary:
+    number: int
+    visibility: Visibility
+    language: str | None
+    expires_at: datetime | None
+    created_at: datetime
+    size_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class SnippetListing:
+    snippet: Snippet
+    versions: tuple[VersionSummary, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SnippetSummary:
+    id: UUID
+    short_id: str
+    title: str
+    latest_version: int
+    views: int
+    created_at: datetime
+    updated_at: datetime
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    total: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return (self.total + self.size - 1) // self.size if self.total else 0

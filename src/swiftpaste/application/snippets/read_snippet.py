@@ -1,0 +1,104 @@
+"""ReadSnippet and ReadSnippetContent: the cache-first read path."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from swiftpaste.application.ports.snippets import (
+    ShareTokens,
+    SnippetCache,
+    SnippetQueries,
+    SnippetRenderer,
+)
+from swiftpaste.application.ports.system import Clock
+from swiftpaste.domain.errors import SnippetNotFound
+from swiftpaste.domain.snippets import ShareGrant, SnippetVersion, Visibility
+
+
+@dataclass(frozen=True, slots=True)
+class CachePolicy:
+    ttl_seconds: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadSnippetQuery:
+    short_id: str
+    version: int | None = None
+    reader_id: UUID | None = None
+    share_token: str | None = None
+
+
+def cache_ttl(version: SnippetVersion, policy: CachePolicy, now: datetime) -> int:
+    """Seconds the response may live in the cache: never past the version's expiry."""
+    if version.expires_at is None:
+        return policy.ttl_seconds
+    return max(0, min(policy.ttl_seconds, int((version.expires_at - now).total_seconds())))
+
+
+class ReadSnippet:
+    """The snippet response body, from the cache when possible.
+
+    A cache hit returns the stored bytes without touching the database. On a miss
+    the visibility and expiry rules run against PostgreSQL, the body is rendered
+    once, and a public version is cached until the earlier of the cache TTL and its
+    expiry. Private versions are never cached.
+    """
+
+    def __init__(
+        self,
+        cache: SnippetCache,
+        queries: SnippetQueries,
+        renderer: SnippetRenderer,
+        share_tokens: ShareTokens,
+        clock: Clock,
+        policy: CachePolicy,
+    ) -> None:
+        self._cache = cache
+        self._queries = queries
+        self._renderer = renderer
+        self._share_tokens = share_tokens
+        self._clock = clock
+        self._policy = policy
+
+    async def __call__(self, query: ReadSnippetQuery) -> bytes:
+        cached = await self._cache.get(query.short_id, query.version)
+        if cached.body is not None:
+            return cached.body
+        details = await self._queries.find(query.short_id, query.version)
+        if details is None:
+            raise SnippetNotFound("snippet not found")
+        now = self._clock.now()
+        version = details.snippet.read(
+            query.version,
+            reader_id=query.reader_id,
+            grant=self._grant(query.share_token),
+            now=now,
+        )
+        body = self._renderer.render(details, version)
+        if version.visibility is Visibility.PUBLIC and not details.snippet.is_deleted:
+            ttl = cache_ttl(version, self._policy, now)
+            if ttl > 0:
+                await self._cache.put(query.short_id, query.version, body, ttl, cached.generation)
+        return body
+
+    def _grant(self, token: str | None) -> ShareGrant | None:
+        return self._share_tokens.verify(token) if token else None
+
+
+class ReadSnippetContent:
+    """Just the content of a version, under the same access rules (for `/raw`)."""
+
+    def __init__(self, queries: SnippetQueries, share_tokens: ShareTokens, clock: Clock) -> None:
+        self._queries = queries
+        self._share_tokens = share_tokens
+        self._clock = clock
+
+    async def __call__(self, query: ReadSnippetQuery) -> str:
+        details = await self._queries.find(query.short_id, query.version)
+        if details is None:
+            raise SnippetNotFound("snippet not found")
+        grant = self._share_tokens.verify(query.share_token) if query.share_token else None
+        version = details.snippet.read(
+            query.version, reader_id=query.reader_id, grant=grant, now=self._clock.now()
+        )
+        return version.content

@@ -1,0 +1,130 @@
+"""SqlaSnippetQueries: the read side, each query in its own short session."""
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from swiftpaste.application.snippets.read_models import (
+    Author,
+    Page,
+    SnippetDetails,
+    SnippetListing,
+    SnippetSummary,
+    VersionSummary,
+)
+from swiftpaste.domain.snippets import Visibility
+from swiftpaste.infrastructure.persistence.snippets import to_snippet, to_version
+from swiftpaste.infrastructure.persistence.tables import snippet_versions, snippets, users
+
+
+class SqlaSnippetQueries:
+    """Opens a session only when asked, so a cache hit never touches PostgreSQL."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+
+    async def find(self, short_id: str, version: int | None) -> SnippetDetails | None:
+        wanted = version if version is not None else snippets.c.latest_version
+        statement = (
+            select(
+                snippets,
+                users.c.username.label("author_username"),
+                snippet_versions.c.version,
+                snippet_versions.c.content,
+                snippet_versions.c.visibility,
+                snippet_versions.c.language,
+                snippet_versions.c.expires_at,
+                snippet_versions.c.created_at.label("version_created_at"),
+            )
+            .join(users, users.c.id == snippets.c.owner_id)
+            .outerjoin(
+                snippet_versions,
+                (snippet_versions.c.snippet_id == snippets.c.id)
+                & (snippet_versions.c.version == wanted),
+            )
+            .where(snippets.c.short_id == short_id)
+        )
+        async with self._session_factory() as session:
+            row = (await session.execute(statement)).one_or_none()
+        if row is None:
+            return None
+        versions = {}
+        if row.version is not None:
+            versions[row.version] = to_version(_VersionRow(row))
+        return SnippetDetails(
+            snippet=to_snippet(row, versions),
+            author=Author(id=row.owner_id, username=row.author_username),
+        )
+
+    async def listing(self, short_id: str) -> SnippetListing | None:
+        async with self._session_factory() as session:
+            row = (
+                await session.execute(select(snippets).where(snippets.c.short_id == short_id))
+            ).one_or_none()
+            if row is None:
+                return None
+            version_rows = await session.execute(
+                select(
+                    snippet_versions.c.version,
+                    snippet_versions.c.visibility,
+                    snippet_versions.c.language,
+                    snippet_versions.c.expires_at,
+                    snippet_versions.c.created_at,
+                    func.octet_length(snippet_versions.c.content).label("size_bytes"),
+                )
+                .where(snippet_versions.c.snippet_id == row.id)
+                .order_by(snippet_versions.c.version),
+            )
+            summaries = tuple(
+                VersionSummary(
+                    number=v.version,
+                    visibility=Visibility(v.visibility),
+                    language=v.language,
+                    expires_at=v.expires_at,
+                    created_at=v.created_at,
+                    size_bytes=v.size_bytes,
+                )
+                for v in version_rows
+            )
+        return SnippetListing(snippet=to_snippet(row, {}), versions=summaries)
+
+    async def owned_by(self, owner_id: UUID, page: int, size: int) -> Page[SnippetSummary]:
+        live = (snippets.c.owner_id == owner_id) & snippets.c.deleted_at.is_(None)
+        async with self._session_factory() as session:
+            total = (
+                await session.execute(select(func.count()).select_from(snippets).where(live))
+            ).scalar_one()
+            rows = await session.execute(
+                select(snippets)
+                .where(live)
+                .order_by(snippets.c.created_at.desc(), snippets.c.id.desc())
+                .limit(size)
+                .offset((page - 1) * size),
+            )
+            items = tuple(
+                SnippetSummary(
+                    id=r.id,
+                    short_id=r.short_id,
+                    title=r.title,
+                    latest_version=r.latest_version,
+                    views=r.views,
+                    created_at=r.created_at,
+                    updated_at=r.updated_at,
+                )
+                for r in rows
+            )
+        return Page(items=items, total=total, page=page, size=size)
+
+
+class _VersionRow:
+    """Adapts the joined row to the shape `to_version` reads."""
+
+    def __init__(self, row: Any) -> None:
+        self.version = row.version
+        self.content = row.content
+        self.visibility = row.visibility
+        self.language = row.language
+        self.expires_at = row.expires_at
+        self.created_at = row.version_created_at

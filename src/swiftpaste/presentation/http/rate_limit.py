@@ -1,0 +1,192 @@
+"""Rate limiting at the HTTP edge: who the client is, the per-route budget, the 429 answer.
+
+A route declares its budget with a dependency::
+
+    @router.post("/", dependencies=[Depends(rate_limit("write"))])
+
+Signed-in callers are limited per user (their token is only decoded, never looked up),
+everyone else per client address; behind a trusted proxy the address comes from
+X-Forwarded-For. Successful answers carry RateLimit-Limit, RateLimit-Remaining and
+RateLimit-Reset; an empty bucket answers 429 with Retry-After.
+
+FastAPI copies headers set by a dependency only onto responses it builds itself: a
+route that returns a `Response` object directly must copy them (take `response: Response`
+as a parameter and extend its own headers with `response.headers`).
+"""
+
+import functools
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
+from typing import Literal
+
+from dishka.integrations.fastapi import FromDishka, inject
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse
+
+from swiftpaste.application.ports.rate_limit import (
+    RateLimitDecision,
+    RateLimiter,
+    RateLimitExceeded,
+    RateLimitPolicy,
+)
+from swiftpaste.application.ports.security import AccessTokenCodec, InvalidAccessToken
+from swiftpaste.presentation.http.errors import error_response
+
+PolicyName = Literal["read", "write"]
+IPNetwork = IPv4Network | IPv6Network
+IPAddress = IPv4Address | IPv6Address
+
+# IPv6 clients usually hold a whole /64 and can pick any address in it at will.
+_IPV6_CLIENT_PREFIX = 64
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateLimitSettings:
+    """The budgets routes can declare, and the proxies whose X-Forwarded-For is believed."""
+
+    read: RateLimitPolicy
+    write: RateLimitPolicy
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+
+    def policy(self, name: PolicyName) -> RateLimitPolicy:
+        return self.read if name == "read" else self.write
+
+
+def _parse_address(text: str) -> IPAddress | None:
+    """An address as proxies write it: `a.b.c.d`, `a.b.c.d:port`, `v6`, `[v6]`, `[v6]:port`."""
+    candidate = text.strip()
+    if candidate.startswith("["):
+        candidate, closing, _ = candidate[1:].partition("]")
+        if not closing:
+            return None
+    elif candidate.count(":") == 1:
+        candidate = candidate.partition(":")[0]
+    try:
+        address = ip_address(candidate)
+    except ValueError:
+        return None
+    # A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d; compare them as IPv4.
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _is_trusted(address: IPAddress, trusted_proxies: Sequence[IPNetwork]) -> bool:
+    return any(address in network for network in trusted_proxies)
+
+
+def _client(
+    scope_client_host: str | None,
+    forwarded_for: str | None,
+    trusted_proxies: Sequence[IPNetwork],
+) -> IPAddress | str:
+    peer = _parse_address(scope_client_host) if scope_client_host else None
+    if peer is None:
+        # No IP peer (a Unix socket, a test client): nothing to check the header against.
+        return scope_client_host or "unknown"
+    if not forwarded_for or not _is_trusted(peer, trusted_proxies):
+        return peer
+    # Each proxy appends the address it received the request from, so reading from the
+    # right, every entry up to the first untrusted one was written by a proxy we trust;
+    # entries further left were written by the client and could say anything.
+    nearest = peer
+    for entry in reversed(forwarded_for.split(",")):
+        if not entry.strip():
+            continue
+        hop = _parse_address(entry)
+        if hop is None:
+            break  # unreadable: nothing left of it can be believed, keep the last trusted hop
+        if not _is_trusted(hop, trusted_proxies):
+            return hop
+        nearest = hop
+    return nearest
+
+
+def client_address(
+    scope_client_host: str | None,
+    forwarded_for: str | None,
+    trusted_proxies: Sequence[IPNetwork],
+) -> str:
+    """The client's address: the direct peer, or from X-Forwarded-For behind trusted proxies.
+
+    The header is believed only when the direct peer is a trusted proxy. It is then read
+    from the right, and the first address that is not a trusted proxy is the client; when
+    every address is a trusted proxy the left-most one is. An unreadable entry ends the
+    walk at the last trusted address before it. Never raises, whatever the header holds.
+    """
+    return str(_client(scope_client_host, forwarded_for, trusted_proxies))
+
+
+def _address_key(client: IPAddress | str) -> str:
+    if isinstance(client, IPv6Address):
+        return f"ip:{IPv6Network((client, _IPV6_CLIENT_PREFIX), strict=False)}"
+    return f"ip:{client}"
+
+
+def _bearer_token(authorization: str | None) -> str | None:
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+def _bucket_key(
+    request: Request, codec: AccessTokenCodec, trusted_proxies: Sequence[IPNetwork]
+) -> str:
+    token = _bearer_token(request.headers.get("authorization"))
+    if token is not None:
+        try:
+            return f"user:{codec.decode(token).user_id}"
+        except InvalidAccessToken:
+            pass  # rejecting the token is the route's business; here it is just anonymous
+    # Several X-Forwarded-For headers are one comma-separated list (RFC 9110, 5.3).
+    forwarded_for = ",".join(request.headers.getlist("x-forwarded-for")) or None
+    host = request.client.host if request.client else None
+    return _address_key(_client(host, forwarded_for, trusted_proxies))
+
+
+def rate_limit_headers(decision: RateLimitDecision) -> dict[str, str]:
+    return {
+        "RateLimit-Limit": str(decision.limit),
+        "RateLimit-Remaining": str(decision.remaining),
+        "RateLimit-Reset": str(decision.reset_seconds),
+    }
+
+
+@functools.cache
+def rate_limit(policy_name: PolicyName) -> Callable[..., Awaitable[None]]:
+    """A route dependency that spends one request of the `policy_name` budget."""
+
+    @inject
+    async def enforce_rate_limit(
+        request: Request,
+        response: Response,
+        limiter: FromDishka[RateLimiter],
+        codec: FromDishka[AccessTokenCodec],
+        settings: FromDishka[RateLimitSettings],
+    ) -> None:
+        policy = settings.policy(policy_name)
+        decision = await limiter.hit(_bucket_key(request, codec, settings.trusted_proxies), policy)
+        if not decision.allowed:
+            raise RateLimitExceeded(policy.name, decision)
+        response.headers.update(rate_limit_headers(decision))
+
+    return enforce_rate_limit
+
+
+async def rate_limit_exceeded_handler(request: Request, error: Exception) -> JSONResponse:
+    """429 in the error envelope, with Retry-After and the RateLimit headers."""
+    assert isinstance(error, RateLimitExceeded)
+    decision = error.decision
+    retry_after = max(1, decision.retry_after_seconds)
+    headers: Mapping[str, str] = {"Retry-After": str(retry_after), **rate_limit_headers(decision)}
+    return error_response(
+        request,
+        429,
+        "rate_limited",
+        str(error),
+        details={"policy": error.policy_name, "retry_after_seconds": retry_after},
+        headers=headers,
+    )

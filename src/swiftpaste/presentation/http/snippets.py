@@ -1,0 +1,211 @@
+"""Snippet routes under /v1/api/snippet."""
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlencode
+from uuid import UUID
+
+from dishka.integrations.fastapi import DishkaRoute, FromDishka
+from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import PlainTextResponse
+
+from swiftpaste.application.errors import InvalidQuery
+from swiftpaste.application.snippets.create_snippet import CreateSnippet, CreateSnippetCommand
+from swiftpaste.application.snippets.delete_snippet import DeleteSnippet
+from swiftpaste.application.snippets.list_my_snippets import ListMySnippets
+from swiftpaste.application.snippets.list_versions import ListSnippetVersions
+from swiftpaste.application.snippets.read_models import Author, SnippetDetails
+from swiftpaste.application.snippets.read_snippet import (
+    ReadSnippet,
+    ReadSnippetContent,
+    ReadSnippetQuery,
+)
+from swiftpaste.application.snippets.revise_snippet import ReviseSnippet, ReviseSnippetCommand
+from swiftpaste.application.snippets.share_snippet import ShareSnippet, ShareSnippetCommand
+from swiftpaste.domain.errors import SnippetNotFound
+from swiftpaste.domain.snippets import Snippet, is_short_id
+from swiftpaste.presentation.http.security import CurrentUser, ReaderId
+from swiftpaste.presentation.http.snippet_schemas import (
+    JsonSnippetRenderer,
+    ShareRequest,
+    ShareResponse,
+    SnippetCreate,
+    SnippetPage,
+    SnippetResponse,
+    SnippetUpdate,
+    VersionList,
+    VersionSummaryOut,
+)
+
+router = APIRouter(prefix="/v1/api/snippet", tags=["snippets"], route_class=DishkaRoute)
+
+_JSON = "application/json"
+_renderer = JsonSnippetRenderer()
+
+
+@dataclass(frozen=True, slots=True)
+class PublicLinks:
+    """Where clients reach this service from outside; share links are built on it."""
+
+    base_url: str
+
+    def snippet(self, short_id: str, version: int, token: str | None) -> str:
+        query = {"v": version} | ({"token": token} if token else {})
+        return f"{self.base_url.rstrip('/')}/v1/api/snippet/{short_id}?{urlencode(query)}"
+
+
+VersionParam = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Version number.")]
+ShareToken = Annotated[
+    str | None, Query(max_length=256, description="Share token from a private share link.")
+]
+
+
+def _version(version: int | None, v: int | None) -> int | None:
+    if version is not None and v is not None and version != v:
+        raise InvalidQuery("give the version once: `version` and `v` disagree")
+    return version if version is not None else v
+
+
+def _read_query(
+    short_id: str, version: int | None, reader: UUID | None, token: str | None
+) -> ReadSnippetQuery:
+    if not is_short_id(short_id):
+        raise SnippetNotFound("snippet not found")
+    return ReadSnippetQuery(short_id=short_id, version=version, reader_id=reader, share_token=token)
+
+
+def _owner_view(snippet: Snippet, caller: CurrentUser) -> Response:
+    details = SnippetDetails(snippet, Author(caller.user.id, caller.user.username))
+    return Response(_renderer.render(details, snippet.version()), media_type=_JSON)
+
+
+@router.post(
+    "/",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SnippetResponse,
+    response_class=Response,
+)
+async def create_snippet(
+    body: SnippetCreate, caller: CurrentUser, create: FromDishka[CreateSnippet]
+) -> Response:
+    """Paste new content; the answer carries the short id of its link."""
+    snippet = await create(
+        CreateSnippetCommand(
+            owner_id=caller.user.id,
+            title=body.title,
+            content=body.content,
+            visibility=body.visibility,
+            language=body.language,
+            expires_at=body.expires_at,
+        ),
+    )
+    response = _owner_view(snippet, caller)
+    response.status_code = status.HTTP_201_CREATED
+    return response
+
+
+@router.get("/")
+async def list_my_snippets(
+    caller: CurrentUser,
+    list_mine: FromDishka[ListMySnippets],
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> SnippetPage:
+    """The caller's snippets, newest first."""
+    return SnippetPage.of(await list_mine(caller.user.id, page, size))
+
+
+@router.get("/{short_id}", response_model=SnippetResponse, response_class=Response)
+async def read_snippet(
+    short_id: str,
+    reader: ReaderId,
+    read: FromDishka[ReadSnippet],
+    version: VersionParam = None,
+    v: VersionParam = None,
+    token: ShareToken = None,
+) -> Response:
+    """A version of a snippet (default the latest), if the caller may see it."""
+    query = _read_query(short_id, _version(version, v), reader, token)
+    return Response(await read(query), media_type=_JSON)
+
+
+@router.get("/{short_id}/raw", response_class=PlainTextResponse)
+async def read_raw(
+    short_id: str,
+    reader: ReaderId,
+    read_content: FromDishka[ReadSnippetContent],
+    version: VersionParam = None,
+    v: VersionParam = None,
+    token: ShareToken = None,
+) -> PlainTextResponse:
+    """Just the content, as text/plain (for curl and scripts)."""
+    query = _read_query(short_id, _version(version, v), reader, token)
+    return PlainTextResponse(
+        await read_content(query), headers={"X-Content-Type-Options": "nosniff"}
+    )
+
+
+@router.get("/{short_id}/versions")
+async def list_versions(
+    short_id: str, reader: ReaderId, list_snippet_versions: FromDishka[ListSnippetVersions]
+) -> VersionList:
+    """The versions the caller may see, oldest first."""
+    if not is_short_id(short_id):
+        raise SnippetNotFound("snippet not found")
+    versions = await list_snippet_versions(short_id, reader)
+    return VersionList(items=[VersionSummaryOut.of(v) for v in versions])
+
+
+@router.put("/{snippet_id}", response_model=SnippetResponse, response_class=Response)
+async def revise_snippet(
+    snippet_id: UUID, body: SnippetUpdate, caller: CurrentUser, revise: FromDishka[ReviseSnippet]
+) -> Response:
+    """Change the title, or create a new version (content, visibility, language)."""
+    snippet = await revise(
+        ReviseSnippetCommand(
+            snippet_id=snippet_id,
+            editor_id=caller.user.id,
+            title=body.title,
+            content=body.content,
+            visibility=body.visibility,
+            language=body.language,
+        ),
+    )
+    return _owner_view(snippet, caller)
+
+
+@router.delete("/{snippet_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_snippet(
+    snippet_id: UUID, caller: CurrentUser, delete: FromDishka[DeleteSnippet]
+) -> None:
+    """Delete the snippet; every read answers 404 from now on."""
+    await delete(snippet_id, caller.user.id)
+
+
+@router.post("/{snippet_id}/share", status_code=status.HTTP_201_CREATED)
+async def share_snippet(
+    snippet_id: UUID,
+    caller: CurrentUser,
+    share: FromDishka[ShareSnippet],
+    links: FromDishka[PublicLinks],
+    body: ShareRequest | None = None,
+    version: VersionParam = None,
+) -> ShareResponse:
+    """Open a version (default the latest) for a limited time and get its link.
+
+    For a private version the link carries a token: whoever holds the link may read
+    that version until it expires.
+    """
+    link = await share(
+        ShareSnippetCommand(
+            snippet_id=snippet_id,
+            sharer_id=caller.user.id,
+            version=version,
+            ttl_seconds=body.ttl_seconds if body else None,
+        ),
+    )
+    return ShareResponse(
+        share_url=links.snippet(link.short_id, link.version, link.token),
+        expires_at=link.expires_at,
+        version=link.version,
+    )
