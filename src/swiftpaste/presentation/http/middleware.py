@@ -85,8 +85,9 @@ class RequestContextMiddleware:
                 headers = [
                     (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"
                 ]
+                present = {k.lower() for k, _ in headers}
                 headers.append(request_id_header)
-                headers.extend(SECURITY_HEADERS)
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 message["headers"] = headers
             elif message["type"] == "http.response.body":
                 response_bytes += len(message.get("body", b""))
