@@ -29,6 +29,9 @@ def make_settings(servers: Servers, database_url: str, **overrides: Any) -> Sett
         "argon2_parallelism": 1,
         "health_probe_timeout_seconds": 1.0,
         "db_connect_timeout_seconds": 1.0,
+        # Every test shares one client address: budgets are tested on their own.
+        "rate_limit_read_capacity": 1_000_000,
+        "rate_limit_write_capacity": 1_000_000,
         **overrides,
     }
     return Settings(**values)

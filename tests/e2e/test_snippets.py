@@ -70,6 +70,7 @@ async def test_create_needs_authentication(client: httpx.AsyncClient) -> None:
         {"title": "t", "content": "x", "language": "x" * 33},
         {"title": "t", "content": "x", "unknown": 1},
         {"title": "   ", "content": "x"},
+        {"title": "t", "content": ""},
     ],
 )
 async def test_create_rejects_bad_input(

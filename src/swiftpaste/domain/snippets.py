@@ -83,6 +83,12 @@ def validate_title(title: str) -> str:
     return title
 
 
+def validate_content(content: str) -> str:
+    if not content:
+        raise InvalidSnippet("content must not be empty")
+    return content
+
+
 def validate_language(language: str | None) -> str | None:
     if language is None:
         return None
@@ -134,7 +140,7 @@ class Snippet:
             raise InvalidSnippet("expires_at must be in the future")
         first = SnippetVersion(
             number=1,
-            content=content,
+            content=validate_content(content),
             visibility=visibility,
             language=validate_language(language),
             expires_at=expires_at,
@@ -226,21 +232,26 @@ class Snippet:
         """Change the title in place; a change of content, visibility or language is a new version.
 
         The new version starts from the latest one: what the request does not set is
-        inherited, so a private snippet never turns public by omission.
+        inherited (its share window too), so a private snippet never turns public and
+        an expiring paste never turns permanent by omission. Every field is checked
+        before anything changes.
         """
         self._check_owner(editor_id)
         if title is None and content is None and visibility is None and language is None:
             raise InvalidSnippet("give at least one of title, content, visibility, language")
-        if title is not None:
-            self.title = validate_title(title)
+        new_title = validate_title(title) if title is not None else self.title
+        if content is not None:
+            validate_content(content)
+        new_language = validate_language(language) if language is not None else None
+        self.title = new_title
         if content is not None or visibility is not None or language is not None:
             latest = self.version()
             new = SnippetVersion(
                 number=self.latest_version + 1,
                 content=latest.content if content is None else content,
                 visibility=latest.visibility if visibility is None else visibility,
-                language=latest.language if language is None else validate_language(language),
-                expires_at=None,
+                language=latest.language if language is None else new_language,
+                expires_at=latest.expires_at,
                 created_at=now,
             )
             self.versions[new.number] = new

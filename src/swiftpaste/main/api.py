@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from swiftpaste.application.ports.rate_limit import RateLimitExceeded
 from swiftpaste.infrastructure.messaging.broker import KafkaConnector
 from swiftpaste.main.logging import configure_logging
 from swiftpaste.main.providers import service_providers
@@ -18,6 +19,7 @@ from swiftpaste.presentation.http import auth, health, snippets, users
 from swiftpaste.presentation.http.body_limit import BodyLimitMiddleware
 from swiftpaste.presentation.http.errors import install_error_handlers, unavailable_handler
 from swiftpaste.presentation.http.middleware import RequestContextMiddleware
+from swiftpaste.presentation.http.rate_limit import rate_limit_exceeded_handler
 
 _QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE when statement_timeout cancels a query
 
@@ -62,6 +64,7 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
     for router in (auth.router, users.router, snippets.router, health.router):
         app.include_router(router)
     install_error_handlers(app)
+    app.add_exception_handler(RateLimitExceeded, rate_limit_exceeded_handler)
     _install_infrastructure_error_handlers(app)
     if settings.cors_allow_origins:
         app.add_middleware(

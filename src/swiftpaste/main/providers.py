@@ -22,6 +22,7 @@ from swiftpaste.application.ports.persistence import (
     UnitOfWork,
     UserRepository,
 )
+from swiftpaste.application.ports.rate_limit import RateLimiter, RateLimitPolicy
 from swiftpaste.application.ports.security import (
     AccessTokenCodec,
     AccessTokenDenylist,
@@ -49,6 +50,7 @@ from swiftpaste.application.snippets.revise_snippet import ReviseSnippet
 from swiftpaste.application.snippets.share_snippet import SharePolicy, ShareSnippet
 from swiftpaste.infrastructure.cache.client import RedisOptions, make_redis
 from swiftpaste.infrastructure.cache.denylist import RedisAccessTokenDenylist
+from swiftpaste.infrastructure.cache.rate_limiter import RedisRateLimiter
 from swiftpaste.infrastructure.cache.snippet_cache import RedisSnippetCache
 from swiftpaste.infrastructure.clock import SystemClock
 from swiftpaste.infrastructure.health.probes import KafkaProbe, PostgresProbe, RedisProbe
@@ -73,6 +75,7 @@ from swiftpaste.infrastructure.security.share_tokens import HmacShareTokens
 from swiftpaste.infrastructure.security.tokens import JwtAccessTokenCodec
 from swiftpaste.infrastructure.short_ids import RandomShortIdGenerator
 from swiftpaste.main.settings import Settings
+from swiftpaste.presentation.http.rate_limit import RateLimitSettings
 from swiftpaste.presentation.http.snippet_schemas import JsonSnippetRenderer
 from swiftpaste.presentation.http.snippets import PublicLinks
 
@@ -176,6 +179,7 @@ class InfrastructureProvider(Provider):
         )
 
     denylist = provide(RedisAccessTokenDenylist, provides=AccessTokenDenylist)
+    rate_limiter = provide(RedisRateLimiter, provides=RateLimiter)
     snippet_queries = provide(SqlaSnippetQueries, provides=SnippetQueries)
     short_ids = provide(RandomShortIdGenerator, provides=ShortIdGenerator)
     renderer = provide(JsonSnippetRenderer, provides=SnippetRenderer)
@@ -202,6 +206,22 @@ class InfrastructureProvider(Provider):
             default_ttl_seconds=settings.share_default_ttl_seconds,
             min_ttl_seconds=settings.share_min_ttl_seconds,
             max_ttl_seconds=settings.share_max_ttl_seconds,
+        )
+
+    @provide
+    def rate_limit_settings(self, settings: Settings) -> RateLimitSettings:
+        return RateLimitSettings(
+            read=RateLimitPolicy(
+                "read",
+                settings.rate_limit_read_capacity,
+                settings.rate_limit_read_refill_per_second,
+            ),
+            write=RateLimitPolicy(
+                "write",
+                settings.rate_limit_write_capacity,
+                settings.rate_limit_write_refill_per_second,
+            ),
+            trusted_proxies=tuple(settings.trusted_proxies),
         )
 
     @provide

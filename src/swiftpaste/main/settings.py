@@ -2,7 +2,14 @@
 
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 JWT_SECRET_MIN_LENGTH = 32
@@ -80,6 +87,13 @@ class Settings(BaseSettings):
     share_min_ttl_seconds: int = Field(default=60, ge=1)
     share_max_ttl_seconds: int = Field(default=86_400, ge=1)
 
+    rate_limit_read_capacity: int = Field(default=120, ge=1)
+    rate_limit_read_refill_per_second: float = Field(default=2.0, gt=0)
+    rate_limit_write_capacity: int = Field(default=30, ge=1)
+    rate_limit_write_refill_per_second: float = Field(default=0.5, gt=0)
+    # Proxies whose X-Forwarded-For is believed; empty means the header is ignored.
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = []
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:
@@ -93,7 +107,7 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return url
 
-    @field_validator("cors_allow_origins", mode="before")
+    @field_validator("cors_allow_origins", "trusted_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

@@ -13,10 +13,14 @@ from swiftpaste.application.auth.refresh_session import RefreshSession, RefreshS
 from swiftpaste.application.auth.register_user import RegisterUser, RegisterUserCommand
 from swiftpaste.application.auth.tokens import TokenPair
 from swiftpaste.domain.users import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from swiftpaste.presentation.http.rate_limit import rate_limit
 from swiftpaste.presentation.http.security import CurrentUser
 from swiftpaste.presentation.http.users_schemas import UserRead
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=DishkaRoute)
+
+# Credential endpoints spend the write budget: it also slows password guessing.
+_guarded = [Depends(rate_limit("write"))]
 
 # Tokens must not be kept by browsers or proxies.
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -47,7 +51,7 @@ class TokenResponse(BaseModel):
         )
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
+@router.post("/register", status_code=status.HTTP_201_CREATED, dependencies=_guarded)
 async def register(body: RegisterRequest, register_user: FromDishka[RegisterUser]) -> UserRead:
     """Open an account. Email and username must be unused (case-insensitively)."""
     user = await register_user(
@@ -56,7 +60,7 @@ async def register(body: RegisterRequest, register_user: FromDishka[RegisterUser
     return UserRead.of(user)
 
 
-@router.post("/jwt/login")
+@router.post("/jwt/login", dependencies=_guarded)
 async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     log_in: FromDishka[LogIn],
@@ -68,7 +72,7 @@ async def login(
     return TokenResponse.of(pair)
 
 
-@router.post("/jwt/refresh")
+@router.post("/jwt/refresh", dependencies=_guarded)
 async def refresh(
     body: RefreshRequest, refresh_session: FromDishka[RefreshSession], response: Response
 ) -> TokenResponse:

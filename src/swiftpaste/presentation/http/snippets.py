@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from dishka.integrations.fastapi import DishkaRoute, FromDishka
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import PlainTextResponse
 
 from swiftpaste.application.errors import InvalidQuery
@@ -24,6 +24,7 @@ from swiftpaste.application.snippets.revise_snippet import ReviseSnippet, Revise
 from swiftpaste.application.snippets.share_snippet import ShareSnippet, ShareSnippetCommand
 from swiftpaste.domain.errors import SnippetNotFound
 from swiftpaste.domain.snippets import Snippet, is_short_id
+from swiftpaste.presentation.http.rate_limit import rate_limit
 from swiftpaste.presentation.http.security import CurrentUser, ReaderId
 from swiftpaste.presentation.http.snippet_schemas import (
     JsonSnippetRenderer,
@@ -38,6 +39,8 @@ from swiftpaste.presentation.http.snippet_schemas import (
 )
 
 router = APIRouter(prefix="/v1/api/snippet", tags=["snippets"], route_class=DishkaRoute)
+_reads = [Depends(rate_limit("read"))]
+_writes = [Depends(rate_limit("write"))]
 
 _JSON = "application/json"
 _renderer = JsonSnippetRenderer()
@@ -74,9 +77,17 @@ def _read_query(
     return ReadSnippetQuery(short_id=short_id, version=version, reader_id=reader, share_token=token)
 
 
-def _owner_view(snippet: Snippet, caller: CurrentUser) -> Response:
+def _json(body: bytes, response: Response, status_code: int = status.HTTP_200_OK) -> Response:
+    # Headers set by dependencies (rate limits) live on `response`; FastAPI copies them
+    # only onto responses it builds itself.
+    return Response(body, status_code=status_code, media_type=_JSON, headers=response.headers)
+
+
+def _owner_view(
+    snippet: Snippet, caller: CurrentUser, response: Response, status_code: int = 200
+) -> Response:
     details = SnippetDetails(snippet, Author(caller.user.id, caller.user.username))
-    return Response(_renderer.render(details, snippet.version()), media_type=_JSON)
+    return _json(_renderer.render(details, snippet.version()), response, status_code)
 
 
 @router.post(
@@ -84,9 +95,10 @@ def _owner_view(snippet: Snippet, caller: CurrentUser) -> Response:
     status_code=status.HTTP_201_CREATED,
     response_model=SnippetResponse,
     response_class=Response,
+    dependencies=_writes,
 )
 async def create_snippet(
-    body: SnippetCreate, caller: CurrentUser, create: FromDishka[CreateSnippet]
+    body: SnippetCreate, caller: CurrentUser, create: FromDishka[CreateSnippet], response: Response
 ) -> Response:
     """Paste new content; the answer carries the short id of its link."""
     snippet = await create(
@@ -99,12 +111,10 @@ async def create_snippet(
             expires_at=body.expires_at,
         ),
     )
-    response = _owner_view(snippet, caller)
-    response.status_code = status.HTTP_201_CREATED
-    return response
+    return _owner_view(snippet, caller, response, status.HTTP_201_CREATED)
 
 
-@router.get("/")
+@router.get("/", dependencies=_reads)
 async def list_my_snippets(
     caller: CurrentUser,
     list_mine: FromDishka[ListMySnippets],
@@ -115,25 +125,29 @@ async def list_my_snippets(
     return SnippetPage.of(await list_mine(caller.user.id, page, size))
 
 
-@router.get("/{short_id}", response_model=SnippetResponse, response_class=Response)
+@router.get(
+    "/{short_id}", response_model=SnippetResponse, response_class=Response, dependencies=_reads
+)
 async def read_snippet(
     short_id: str,
     reader: ReaderId,
     read: FromDishka[ReadSnippet],
+    response: Response,
     version: VersionParam = None,
     v: VersionParam = None,
     token: ShareToken = None,
 ) -> Response:
     """A version of a snippet (default the latest), if the caller may see it."""
     query = _read_query(short_id, _version(version, v), reader, token)
-    return Response(await read(query), media_type=_JSON)
+    return _json(await read(query), response)
 
 
-@router.get("/{short_id}/raw", response_class=PlainTextResponse)
+@router.get("/{short_id}/raw", response_class=PlainTextResponse, dependencies=_reads)
 async def read_raw(
     short_id: str,
     reader: ReaderId,
     read_content: FromDishka[ReadSnippetContent],
+    response: Response,
     version: VersionParam = None,
     v: VersionParam = None,
     token: ShareToken = None,
@@ -141,11 +155,12 @@ async def read_raw(
     """Just the content, as text/plain (for curl and scripts)."""
     query = _read_query(short_id, _version(version, v), reader, token)
     return PlainTextResponse(
-        await read_content(query), headers={"X-Content-Type-Options": "nosniff"}
+        await read_content(query),
+        headers={**response.headers, "X-Content-Type-Options": "nosniff"},
     )
 
 
-@router.get("/{short_id}/versions")
+@router.get("/{short_id}/versions", dependencies=_reads)
 async def list_versions(
     short_id: str, reader: ReaderId, list_snippet_versions: FromDishka[ListSnippetVersions]
 ) -> VersionList:
@@ -156,9 +171,15 @@ async def list_versions(
     return VersionList(items=[VersionSummaryOut.of(v) for v in versions])
 
 
-@router.put("/{snippet_id}", response_model=SnippetResponse, response_class=Response)
+@router.put(
+    "/{snippet_id}", response_model=SnippetResponse, response_class=Response, dependencies=_writes
+)
 async def revise_snippet(
-    snippet_id: UUID, body: SnippetUpdate, caller: CurrentUser, revise: FromDishka[ReviseSnippet]
+    snippet_id: UUID,
+    body: SnippetUpdate,
+    caller: CurrentUser,
+    revise: FromDishka[ReviseSnippet],
+    response: Response,
 ) -> Response:
     """Change the title, or create a new version (content, visibility, language)."""
     snippet = await revise(
@@ -171,10 +192,10 @@ async def revise_snippet(
             language=body.language,
         ),
     )
-    return _owner_view(snippet, caller)
+    return _owner_view(snippet, caller, response)
 
 
-@router.delete("/{snippet_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{snippet_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=_writes)
 async def delete_snippet(
     snippet_id: UUID, caller: CurrentUser, delete: FromDishka[DeleteSnippet]
 ) -> None:
@@ -182,7 +203,7 @@ async def delete_snippet(
     await delete(snippet_id, caller.user.id)
 
 
-@router.post("/{snippet_id}/share", status_code=status.HTTP_201_CREATED)
+@router.post("/{snippet_id}/share", status_code=status.HTTP_201_CREATED, dependencies=_writes)
 async def share_snippet(
     snippet_id: UUID,
     caller: CurrentUser,

@@ -1,0 +1,180 @@
+"""RedisRateLimiter against a real Valkey: the bucket, refill, atomicity, expiry, fail-open."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from prometheus_client import REGISTRY
+from redis.asyncio import Redis
+
+from swiftpaste.application.ports.rate_limit import RateLimitPolicy
+from swiftpaste.infrastructure.cache.client import RedisOptions, make_redis
+from swiftpaste.infrastructure.cache.rate_limiter import RedisRateLimiter
+from tests.conftest import Servers
+
+# Refills one token in about 17 minutes: nothing refills while a test runs.
+NO_REFILL = 0.001
+
+
+def redis_client(url: str, *, timeout: float = 0.5, retries: int = 1) -> Redis:
+    return make_redis(
+        RedisOptions(
+            url=url,
+            socket_timeout_seconds=timeout,
+            retries=retries,
+            retry_backoff_seconds=0.05,
+            max_connections=100,
+        )
+    )
+
+
+@pytest.fixture
+async def redis(servers: Servers) -> AsyncIterator[Redis]:
+    client = redis_client(servers.endpoints.redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def limiter(redis: Redis) -> RedisRateLimiter:
+    return RedisRateLimiter(redis)
+
+
+def fresh_key() -> str:
+    return f"test:{uuid.uuid4().hex}"
+
+
+def sample(name: str, labels: dict[str, str] | None = None) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_fresh_key_allows_capacity_then_refuses(limiter: RedisRateLimiter) -> None:
+    policy = RateLimitPolicy("write", capacity=5, refill_per_second=0.5)
+    key = fresh_key()
+    limited_before = sample("rate_limited_requests_total", {"policy": "write"})
+
+    decisions = [await limiter.hit(key, policy) for _ in range(5)]
+    assert [decision.allowed for decision in decisions] == [True] * 5
+    assert [decision.remaining for decision in decisions] == [4, 3, 2, 1, 0]
+    assert {decision.limit for decision in decisions} == {5}
+    assert {decision.retry_after_seconds for decision in decisions} == {0}
+    assert decisions[0].reset_seconds == 2  # one token short, refilled at 0.5 a second
+
+    refused = await limiter.hit(key, policy)
+    assert not refused.allowed
+    assert refused.limit == 5
+    assert refused.remaining == 0
+    assert refused.retry_after_seconds == 2  # the next token, at 0.5 a second
+    assert refused.reset_seconds == 10  # all five tokens
+    assert sample("rate_limited_requests_total", {"policy": "write"}) == limited_before + 1
+
+
+async def test_tokens_refill_over_time_up_to_capacity(limiter: RedisRateLimiter) -> None:
+    policy = RateLimitPolicy("read", capacity=2, refill_per_second=20)
+    key = fresh_key()
+    assert (await limiter.hit(key, policy)).allowed
+    assert (await limiter.hit(key, policy)).allowed
+    refused = await limiter.hit(key, policy)
+    assert not refused.allowed
+    assert refused.retry_after_seconds == 1  # 50 ms, rounded up to a whole second
+
+    await asyncio.sleep(0.3)  # six tokens' worth of time, but the bucket holds two
+    after_pause = await limiter.hit(key, policy)
+    assert after_pause.allowed
+    assert after_pause.remaining == 1
+
+
+async def test_keys_and_policies_are_independent(limiter: RedisRateLimiter) -> None:
+    write = RateLimitPolicy("write", capacity=1, refill_per_second=NO_REFILL)
+    read = RateLimitPolicy("read", capacity=1, refill_per_second=NO_REFILL)
+    key, other_key = fresh_key(), fresh_key()
+    assert (await limiter.hit(key, write)).allowed
+    assert not (await limiter.hit(key, write)).allowed
+
+    assert (await limiter.hit(other_key, write)).allowed
+    assert (await limiter.hit(key, read)).allowed
+
+
+async def test_concurrent_hits_never_exceed_capacity(limiter: RedisRateLimiter) -> None:
+    policy = RateLimitPolicy("write", capacity=10, refill_per_second=NO_REFILL)
+    key = fresh_key()
+    decisions = await asyncio.gather(*(limiter.hit(key, policy) for _ in range(50)))
+    allowed = [decision for decision in decisions if decision.allowed]
+    assert len(allowed) == 10
+    # Each allowed hit took a different token: no two saw the same bucket state.
+    assert sorted(decision.remaining for decision in allowed) == list(range(10))
+
+
+async def test_bucket_key_expires_once_full_again(limiter: RedisRateLimiter, redis: Redis) -> None:
+    policy = RateLimitPolicy("read", capacity=3, refill_per_second=10)
+    key = fresh_key()
+    bucket = RedisRateLimiter.bucket_key(key, policy)
+
+    await limiter.hit(key, policy)
+    assert 0 < await redis.pttl(bucket) <= 100  # one token short, back in 100 ms
+    await limiter.hit(key, policy)
+    assert 0 < await redis.pttl(bucket) <= 200  # two short
+
+    await asyncio.sleep(0.35)
+    assert await redis.exists(bucket) == 0
+    assert (await limiter.hit(key, policy)).remaining == 2  # a fresh, full bucket
+
+
+async def test_slow_policy_key_lives_no_longer_than_a_refill(
+    limiter: RedisRateLimiter, redis: Redis
+) -> None:
+    policy = RateLimitPolicy("write", capacity=100, refill_per_second=1)
+    key = fresh_key()
+    await limiter.hit(key, policy)
+    assert 0 < await redis.pttl(RedisRateLimiter.bucket_key(key, policy)) <= 1000
+
+
+async def test_valkey_stopped_fails_open_and_recovers(
+    servers: Servers, limiter: RedisRateLimiter
+) -> None:
+    stack = servers.require_stack()
+    policy = RateLimitPolicy("write", capacity=1, refill_per_second=NO_REFILL)
+    fail_open_before = sample("rate_limit_fail_open_total")
+
+    stack.valkey.stop()
+    try:
+        decisions = [await limiter.hit(fresh_key(), policy) for _ in range(3)]
+        same_key = fresh_key()
+        decisions += [await limiter.hit(same_key, policy) for _ in range(3)]
+    finally:
+        stack.valkey.start()
+
+    assert all(decision.allowed for decision in decisions)
+    assert {decision.limit for decision in decisions} == {1}
+    assert sample("rate_limit_fail_open_total") == fail_open_before + 6
+
+    # Back to limiting once Valkey is back, though its script cache is empty now.
+    key = fresh_key()
+    assert (await limiter.hit(key, policy)).allowed
+    assert not (await limiter.hit(key, policy)).allowed
+    assert sample("rate_limit_fail_open_total") == fail_open_before + 6
+
+
+async def test_redis_timeout_fails_open() -> None:
+    """A server that accepts connections and never answers: the client's timeout fires."""
+    connections: list[asyncio.StreamWriter] = []
+
+    async def never_answer(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(writer)
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = redis_client(f"redis://127.0.0.1:{port}/0", timeout=0.05, retries=0)
+    try:
+        fail_open_before = sample("rate_limit_fail_open_total")
+        policy = RateLimitPolicy("read", capacity=1, refill_per_second=NO_REFILL)
+        decision = await asyncio.wait_for(RedisRateLimiter(client).hit(fresh_key(), policy), 2)
+        assert decision.allowed
+        assert sample("rate_limit_fail_open_total") == fail_open_before + 1
+    finally:
+        await client.aclose()
+        for writer in connections:
+            writer.close()
+        server.close()
+        await server.wait_closed()

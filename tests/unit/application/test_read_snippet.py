@@ -1,0 +1,399 @@
+"""ReadSnippet (cache first, public versions cached) and ReadSnippetContent (the raw text)."""
+
+from datetime import timedelta
+
+import pytest
+
+from swiftpaste.application.snippets.read_snippet import (
+    CachePolicy,
+    ReadSnippet,
+    ReadSnippetContent,
+    ReadSnippetQuery,
+)
+from swiftpaste.domain.errors import ShareExpired, SnippetNotFound, VersionNotFound
+from swiftpaste.domain.snippets import Snippet, Visibility
+from swiftpaste.domain.users import User
+from tests.unit.conftest import CACHE_TTL_SECONDS
+from tests.unit.fakes import (
+    DEFAULT_NOW,
+    CachePut,
+    FakeRenderer,
+    FakeShareTokens,
+    FakeSnippetCache,
+    FakeSnippetQueries,
+    FakeSnippetRepository,
+    FixedClock,
+    a_snippet,
+)
+
+SHORT_ID = "abc12345"
+
+
+@pytest.fixture
+def read_snippet(
+    snippet_cache: FakeSnippetCache,
+    snippet_queries: FakeSnippetQueries,
+    renderer: FakeRenderer,
+    share_tokens: FakeShareTokens,
+    clock: FixedClock,
+    cache_policy: CachePolicy,
+) -> ReadSnippet:
+    return ReadSnippet(snippet_cache, snippet_queries, renderer, share_tokens, clock, cache_policy)
+
+
+@pytest.fixture
+def read_content(
+    snippet_queries: FakeSnippetQueries, share_tokens: FakeShareTokens, clock: FixedClock
+) -> ReadSnippetContent:
+    return ReadSnippetContent(snippet_queries, share_tokens, clock)
+
+
+def seed(
+    snippets: FakeSnippetRepository,
+    owner: User,
+    *,
+    visibility: Visibility = Visibility.PUBLIC,
+    content: str = "print('hi')",
+    expires_in: timedelta | None = None,
+    clock: FixedClock | None = None,
+) -> Snippet:
+    now = clock.now() if clock is not None else DEFAULT_NOW
+    return snippets.seed(
+        a_snippet(
+            owner_id=owner.id,
+            short_id=SHORT_ID,
+            visibility=visibility,
+            content=content,
+            expires_at=now + expires_in if expires_in is not None else None,
+            now=now,
+        )
+    )
+
+
+def share_privately(
+    snippets: FakeSnippetRepository,
+    share_tokens: FakeShareTokens,
+    snippet: Snippet,
+    clock: FixedClock,
+    ttl: timedelta = timedelta(hours=1),
+) -> str:
+    """Share version 1 the way ShareSnippet does and return the link's token."""
+    shared = snippet.share(sharer_id=snippet.owner_id, number=1, ttl=ttl, now=clock.now())
+    snippets.seed(snippet)
+    assert shared.expires_at is not None
+    return share_tokens.issue(snippet.id, 1, shared.expires_at)
+
+
+def query(
+    *,
+    version: int | None = None,
+    reader: User | None = None,
+    token: str | None = None,
+) -> ReadSnippetQuery:
+    return ReadSnippetQuery(
+        short_id=SHORT_ID,
+        version=version,
+        reader_id=reader.id if reader is not None else None,
+        share_token=token,
+    )
+
+
+# --- the cache ---------------------------------------------------------------------
+
+
+async def test_a_cache_hit_returns_the_cached_bytes_without_querying(
+    read_snippet: ReadSnippet,
+    snippet_cache: FakeSnippetCache,
+    snippet_queries: FakeSnippetQueries,
+    renderer: FakeRenderer,
+) -> None:
+    snippet_cache.seed(SHORT_ID, 2, b"cached body")
+    assert await read_snippet(query(version=2)) == b"cached body"
+    assert (snippet_queries.calls, renderer.renders) == ([], 0)
+
+
+async def test_the_cache_is_looked_up_by_short_id_and_asked_version(
+    read_snippet: ReadSnippet, snippet_cache: FakeSnippetCache
+) -> None:
+    snippet_cache.seed(SHORT_ID, None, b"latest")
+    await read_snippet(query())
+    assert snippet_cache.gets == [(SHORT_ID, None)]
+
+
+async def test_a_miss_returns_the_rendered_body(
+    read_snippet: ReadSnippet, snippets: FakeSnippetRepository, owner: User
+) -> None:
+    seed(snippets, owner, content="print('hi')")
+    assert await read_snippet(query()) == f"{SHORT_ID} v1 by owner: print('hi')".encode()
+
+
+async def test_a_miss_caches_a_public_version_for_the_policy_ttl(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    snippet_cache: FakeSnippetCache,
+    owner: User,
+) -> None:
+    seed(snippets, owner)
+    body = await read_snippet(query(version=1))
+    assert snippet_cache.puts == [
+        CachePut(
+            short_id=SHORT_ID,
+            version=1,
+            body=body,
+            ttl_seconds=CACHE_TTL_SECONDS,
+            generation=snippet_cache.generation(SHORT_ID),
+            stored=True,
+        )
+    ]
+
+
+async def test_a_cached_read_is_served_from_the_cache_the_next_time(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    snippet_queries: FakeSnippetQueries,
+    owner: User,
+) -> None:
+    seed(snippets, owner)
+    first = await read_snippet(query())
+    second = await read_snippet(query())
+    assert first == second
+    assert snippet_queries.calls == ["find"]
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "ttl"),
+    [
+        (timedelta(seconds=100), 100),
+        (timedelta(seconds=100, milliseconds=900), 100),
+        (timedelta(seconds=CACHE_TTL_SECONDS), CACHE_TTL_SECONDS),
+        (timedelta(hours=5), CACHE_TTL_SECONDS),
+    ],
+    ids=["expires-first", "whole-seconds-down", "same", "ttl-first"],
+)
+async def test_a_public_version_is_cached_no_longer_than_until_it_expires(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    snippet_cache: FakeSnippetCache,
+    owner: User,
+    clock: FixedClock,
+    expires_in: timedelta,
+    ttl: int,
+) -> None:
+    seed(snippets, owner, expires_in=expires_in, clock=clock)
+    await read_snippet(query())
+    assert [put.ttl_seconds for put in snippet_cache.puts] == [ttl]
+
+
+async def test_a_version_expiring_within_the_second_is_not_cached(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    snippet_cache: FakeSnippetCache,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    seed(snippets, owner, expires_in=timedelta(seconds=2), clock=clock)
+    clock.advance(timedelta(seconds=1, milliseconds=500))
+    await read_snippet(query())
+    assert snippet_cache.puts == []
+
+
+async def test_a_private_version_read_by_its_owner_is_not_cached(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    snippet_cache: FakeSnippetCache,
+    owner: User,
+) -> None:
+    seed(snippets, owner, visibility=Visibility.PRIVATE, content="secret")
+    assert b"secret" in await read_snippet(query(reader=owner))
+    assert snippet_cache.puts == []
+
+
+async def test_a_private_version_read_with_a_share_token_is_not_cached(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    snippet_cache: FakeSnippetCache,
+    share_tokens: FakeShareTokens,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    snippet = seed(snippets, owner, visibility=Visibility.PRIVATE, content="secret")
+    token = share_privately(snippets, share_tokens, snippet, clock)
+    assert b"secret" in await read_snippet(query(token=token))
+    assert snippet_cache.puts == []
+
+
+async def test_an_expired_public_version_read_by_its_owner_is_returned_but_not_cached(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    snippet_cache: FakeSnippetCache,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    seed(snippets, owner, content="old news", expires_in=timedelta(minutes=1), clock=clock)
+    clock.advance(timedelta(minutes=2))
+    assert b"old news" in await read_snippet(query(reader=owner))
+    assert snippet_cache.puts == []
+
+
+async def test_a_put_racing_an_invalidation_is_dropped(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    snippet_cache: FakeSnippetCache,
+    snippet_queries: FakeSnippetQueries,
+    owner: User,
+) -> None:
+    seed(snippets, owner)
+    await snippet_cache.invalidate(SHORT_ID, 1)  # an earlier edit
+    generation_at_lookup = snippet_cache.generation(SHORT_ID)
+
+    async def revised_meanwhile() -> None:
+        await snippet_cache.invalidate(SHORT_ID, 2)
+
+    snippet_queries.before_find = revised_meanwhile
+    await read_snippet(query())
+    # The put carries the generation read with the miss, from before the invalidation.
+    assert [(put.generation, put.stored) for put in snippet_cache.puts] == [
+        (generation_at_lookup, False)
+    ]
+    assert snippet_cache.entries == {}
+
+
+async def test_a_put_after_an_earlier_invalidation_is_stored(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    snippet_cache: FakeSnippetCache,
+    owner: User,
+) -> None:
+    seed(snippets, owner)
+    await snippet_cache.invalidate(SHORT_ID, 1)
+    body = await read_snippet(query())
+    assert snippet_cache.entries == {(SHORT_ID, None): (body, CACHE_TTL_SECONDS)}
+
+
+# --- access rules on a miss ----------------------------------------------------------
+
+
+async def test_an_unknown_short_id_is_not_found(read_snippet: ReadSnippet) -> None:
+    with pytest.raises(SnippetNotFound):
+        await read_snippet(query())
+
+
+async def test_a_private_version_is_not_found_for_a_stranger_and_nothing_is_cached(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    snippet_cache: FakeSnippetCache,
+    owner: User,
+    stranger: User,
+) -> None:
+    seed(snippets, owner, visibility=Visibility.PRIVATE)
+    with pytest.raises(SnippetNotFound):
+        await read_snippet(query(reader=stranger))
+    assert snippet_cache.puts == []
+
+
+async def test_a_forged_share_token_opens_nothing(
+    read_snippet: ReadSnippet, snippets: FakeSnippetRepository, owner: User
+) -> None:
+    seed(snippets, owner, visibility=Visibility.PRIVATE)
+    with pytest.raises(SnippetNotFound):
+        await read_snippet(query(token="share.forged"))
+
+
+async def test_an_expired_public_version_is_expired_for_others(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    owner: User,
+    stranger: User,
+    clock: FixedClock,
+) -> None:
+    seed(snippets, owner, expires_in=timedelta(minutes=1), clock=clock)
+    clock.advance(timedelta(minutes=1))
+    with pytest.raises(ShareExpired):
+        await read_snippet(query(reader=stranger))
+
+
+async def test_a_deleted_snippet_is_not_found_even_for_its_owner(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    snippet_cache: FakeSnippetCache,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    snippet = seed(snippets, owner)
+    snippet.delete(deleter_id=owner.id, now=clock.now())
+    snippets.seed(snippet)
+    with pytest.raises(SnippetNotFound):
+        await read_snippet(query(reader=owner))
+    assert snippet_cache.puts == []
+
+
+async def test_an_unknown_version_is_version_not_found_for_the_owner_only(
+    read_snippet: ReadSnippet, snippets: FakeSnippetRepository, owner: User, stranger: User
+) -> None:
+    seed(snippets, owner)
+    with pytest.raises(VersionNotFound):
+        await read_snippet(query(version=9, reader=owner))
+    with pytest.raises(SnippetNotFound):
+        await read_snippet(query(version=9, reader=stranger))
+
+
+# --- ReadSnippetContent --------------------------------------------------------------
+
+
+async def test_the_content_of_the_latest_version_is_returned(
+    read_content: ReadSnippetContent,
+    snippets: FakeSnippetRepository,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    snippet = seed(snippets, owner, content="v1")
+    snippet.revise(editor_id=owner.id, now=clock.now(), content="v2")
+    snippets.seed(snippet)
+    assert await read_content(query()) == "v2"
+    assert await read_content(query(version=1)) == "v1"
+
+
+async def test_private_content_is_not_found_for_a_stranger(
+    read_content: ReadSnippetContent,
+    snippets: FakeSnippetRepository,
+    owner: User,
+    stranger: User,
+) -> None:
+    seed(snippets, owner, visibility=Visibility.PRIVATE)
+    with pytest.raises(SnippetNotFound):
+        await read_content(query(reader=stranger))
+
+
+async def test_private_content_is_returned_to_its_owner_and_to_a_share_token(
+    read_content: ReadSnippetContent,
+    snippets: FakeSnippetRepository,
+    share_tokens: FakeShareTokens,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    snippet = seed(snippets, owner, visibility=Visibility.PRIVATE, content="secret")
+    token = share_privately(snippets, share_tokens, snippet, clock)
+    assert await read_content(query(reader=owner)) == "secret"
+    assert await read_content(query(token=token)) == "secret"
+
+
+async def test_content_behind_a_closed_share_window_is_expired_except_for_the_owner(
+    read_content: ReadSnippetContent,
+    snippets: FakeSnippetRepository,
+    share_tokens: FakeShareTokens,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    snippet = seed(snippets, owner, visibility=Visibility.PRIVATE, content="secret")
+    token = share_privately(snippets, share_tokens, snippet, clock, ttl=timedelta(minutes=1))
+    clock.advance(timedelta(minutes=1))
+    with pytest.raises(ShareExpired):
+        await read_content(query(token=token))
+    assert await read_content(query(reader=owner)) == "secret"
+
+
+async def test_the_content_of_an_unknown_short_id_is_not_found(
+    read_content: ReadSnippetContent,
+) -> None:
+    with pytest.raises(SnippetNotFound):
+        await read_content(query())

@@ -1,0 +1,204 @@
+"""ReviseSnippet: the owner's edit is committed, then the cache forgets the snippet."""
+
+from uuid import uuid4
+
+import pytest
+
+from swiftpaste.application.errors import ContentTooLarge
+from swiftpaste.application.snippets.create_snippet import SnippetLimits
+from swiftpaste.application.snippets.revise_snippet import ReviseSnippet, ReviseSnippetCommand
+from swiftpaste.domain.errors import InvalidSnippet, NotSnippetOwner, SnippetNotFound
+from swiftpaste.domain.events import SnippetRevised
+from swiftpaste.domain.snippets import Snippet, Visibility
+from swiftpaste.domain.users import User
+from tests.unit.conftest import MAX_CONTENT_BYTES
+from tests.unit.fakes import (
+    FakeSnippetCache,
+    FakeSnippetRepository,
+    FakeUnitOfWork,
+    FixedClock,
+    a_snippet,
+)
+
+SHORT_ID = "abc12345"
+
+
+@pytest.fixture
+def revise(
+    snippets: FakeSnippetRepository,
+    uow: FakeUnitOfWork,
+    snippet_cache: FakeSnippetCache,
+    clock: FixedClock,
+    snippet_limits: SnippetLimits,
+) -> ReviseSnippet:
+    return ReviseSnippet(snippets, uow, snippet_cache, clock, snippet_limits)
+
+
+@pytest.fixture
+def snippet(snippets: FakeSnippetRepository, owner: User) -> Snippet:
+    return snippets.seed(
+        a_snippet(
+            owner_id=owner.id,
+            short_id=SHORT_ID,
+            title="old",
+            content="v1",
+            visibility=Visibility.PRIVATE,
+            language="python",
+        )
+    )
+
+
+def edit(snippet: Snippet, editor: User, **changes: str) -> ReviseSnippetCommand:
+    return ReviseSnippetCommand(
+        snippet_id=snippet.id,
+        editor_id=editor.id,
+        title=changes.get("title"),
+        content=changes.get("content"),
+        language=changes.get("language"),
+    )
+
+
+async def test_a_content_change_commits_the_next_version(
+    revise: ReviseSnippet,
+    snippet: Snippet,
+    owner: User,
+    snippets: FakeSnippetRepository,
+    clock: FixedClock,
+) -> None:
+    await revise(edit(snippet, owner, content="v2"))
+    stored = snippets.committed_snippet(snippet.id)
+    assert stored is not None
+    assert (stored.latest_version, stored.version(2).content, stored.version(1).content) == (
+        2,
+        "v2",
+        "v1",
+    )
+    assert stored.updated_at == clock.now()
+
+
+async def test_a_revision_without_a_visibility_keeps_a_private_snippet_private(
+    revise: ReviseSnippet, snippet: Snippet, owner: User, snippets: FakeSnippetRepository
+) -> None:
+    await revise(edit(snippet, owner, content="v2", language="rust"))
+    stored = snippets.committed_snippet(snippet.id)
+    assert stored is not None
+    assert (stored.version(2).visibility, stored.version(2).language) == (
+        Visibility.PRIVATE,
+        "rust",
+    )
+
+
+async def test_a_visibility_change_is_committed_as_a_new_version(
+    revise: ReviseSnippet, snippet: Snippet, owner: User, snippets: FakeSnippetRepository
+) -> None:
+    command = ReviseSnippetCommand(
+        snippet_id=snippet.id, editor_id=owner.id, visibility=Visibility.PUBLIC
+    )
+    await revise(command)
+    stored = snippets.committed_snippet(snippet.id)
+    assert stored is not None
+    assert (stored.version(2).visibility, stored.version(2).content) == (Visibility.PUBLIC, "v1")
+
+
+async def test_a_title_change_is_committed_without_a_new_version(
+    revise: ReviseSnippet, snippet: Snippet, owner: User, snippets: FakeSnippetRepository
+) -> None:
+    await revise(edit(snippet, owner, title="new"))
+    stored = snippets.committed_snippet(snippet.id)
+    assert stored is not None
+    assert (stored.title, stored.latest_version, sorted(stored.versions)) == ("new", 1, [1])
+
+
+async def test_the_revised_snippet_is_returned(
+    revise: ReviseSnippet, snippet: Snippet, owner: User
+) -> None:
+    revised = await revise(edit(snippet, owner, content="v2"))
+    assert (revised.id, revised.latest_version, revised.version().content) == (
+        snippet.id,
+        2,
+        "v2",
+    )
+
+
+async def test_the_revision_event_is_handed_to_the_repository(
+    revise: ReviseSnippet, snippet: Snippet, owner: User, snippets: FakeSnippetRepository
+) -> None:
+    await revise(edit(snippet, owner, content="v2"))
+    assert [type(e) for e in snippets.saved_events] == [SnippetRevised]
+    assert snippets.saved_events[0].aggregate_version == snippet.aggregate_version + 1
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"title": "new"}, {"content": "v2"}],
+    ids=["title", "content"],
+)
+async def test_the_cache_is_invalidated_after_the_commit(
+    revise: ReviseSnippet,
+    snippet: Snippet,
+    owner: User,
+    snippet_cache: FakeSnippetCache,
+    journal: list[str],
+    changes: dict[str, str],
+) -> None:
+    revised = await revise(edit(snippet, owner, **changes))
+    assert journal == ["commit", f"invalidate {SHORT_ID}"]
+    assert snippet_cache.invalidations == [(SHORT_ID, revised.latest_version)]
+
+
+async def test_a_revision_by_someone_else_is_refused_without_commit_or_invalidation(
+    revise: ReviseSnippet,
+    snippet: Snippet,
+    stranger: User,
+    snippets: FakeSnippetRepository,
+    journal: list[str],
+) -> None:
+    with pytest.raises(NotSnippetOwner):
+        await revise(edit(snippet, stranger, content="mine now"))
+    assert journal == []
+    stored = snippets.staged_snippet(snippet.id)
+    assert stored is not None
+    assert stored.latest_version == 1
+
+
+async def test_revising_an_unknown_snippet_is_not_found(
+    revise: ReviseSnippet, owner: User, journal: list[str]
+) -> None:
+    with pytest.raises(SnippetNotFound):
+        await revise(ReviseSnippetCommand(snippet_id=uuid4(), editor_id=owner.id, title="t"))
+    assert journal == []
+
+
+async def test_revising_a_deleted_snippet_is_not_found(
+    revise: ReviseSnippet,
+    snippet: Snippet,
+    owner: User,
+    snippets: FakeSnippetRepository,
+    clock: FixedClock,
+    journal: list[str],
+) -> None:
+    snippet.delete(deleter_id=owner.id, now=clock.now())
+    snippets.seed(snippet)
+    with pytest.raises(SnippetNotFound):
+        await revise(edit(snippet, owner, content="v2"))
+    assert journal == []
+
+
+async def test_a_revision_with_no_field_is_refused_without_commit(
+    revise: ReviseSnippet, snippet: Snippet, owner: User, journal: list[str]
+) -> None:
+    with pytest.raises(InvalidSnippet):
+        await revise(edit(snippet, owner))
+    assert journal == []
+
+
+async def test_content_over_the_byte_limit_is_refused_without_commit(
+    revise: ReviseSnippet,
+    snippet: Snippet,
+    owner: User,
+    uow: FakeUnitOfWork,
+    snippet_cache: FakeSnippetCache,
+) -> None:
+    with pytest.raises(ContentTooLarge):
+        await revise(edit(snippet, owner, content="€" * (MAX_CONTENT_BYTES // 3 + 1)))
+    assert (uow.commits, snippet_cache.invalidations) == (0, [])

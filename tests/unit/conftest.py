@@ -1,0 +1,162 @@
+"""The fakes, wired together the way the container wires the real adapters for one request."""
+
+import pytest
+
+from swiftpaste.application.auth.revocation import SessionRevoker
+from swiftpaste.application.auth.tokens import TokenLifetimes, TokenPairIssuer
+from swiftpaste.application.snippets.create_snippet import SnippetLimits
+from swiftpaste.application.snippets.read_snippet import CachePolicy
+from swiftpaste.application.snippets.share_snippet import SharePolicy
+from swiftpaste.domain.users import User
+from tests.unit.fakes import (
+    FakeAccessTokenCodec,
+    FakeDenylist,
+    FakePasswordHasher,
+    FakeRefreshTokenRepository,
+    FakeRenderer,
+    FakeShareTokens,
+    FakeSnippetCache,
+    FakeSnippetQueries,
+    FakeSnippetRepository,
+    FakeUnitOfWork,
+    FakeUserRepository,
+    FixedClock,
+    SequenceShortIds,
+    a_user,
+)
+
+ACCESS_SECONDS = 15 * 60
+REFRESH_SECONDS = 30 * 24 * 3600
+
+MAX_CONTENT_BYTES = 64
+CACHE_TTL_SECONDS = 300
+SHARE_DEFAULT_TTL_SECONDS = 3600
+SHARE_MIN_TTL_SECONDS = 60
+SHARE_MAX_TTL_SECONDS = 86_400
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def journal() -> list[str]:
+    """Commits, denylist writes and cache invalidations, in the order they happened."""
+    return []
+
+
+@pytest.fixture
+def uow(journal: list[str]) -> FakeUnitOfWork:
+    return FakeUnitOfWork(journal)
+
+
+@pytest.fixture
+def users(uow: FakeUnitOfWork) -> FakeUserRepository:
+    return FakeUserRepository(uow)
+
+
+@pytest.fixture
+def refresh_tokens(uow: FakeUnitOfWork) -> FakeRefreshTokenRepository:
+    return FakeRefreshTokenRepository(uow)
+
+
+@pytest.fixture
+def hasher() -> FakePasswordHasher:
+    return FakePasswordHasher()
+
+
+@pytest.fixture
+def codec(clock: FixedClock) -> FakeAccessTokenCodec:
+    return FakeAccessTokenCodec(clock)
+
+
+@pytest.fixture
+def denylist(clock: FixedClock, journal: list[str]) -> FakeDenylist:
+    return FakeDenylist(clock, journal)
+
+
+@pytest.fixture
+def lifetimes() -> TokenLifetimes:
+    return TokenLifetimes(access_seconds=ACCESS_SECONDS, refresh_seconds=REFRESH_SECONDS)
+
+
+@pytest.fixture
+def issuer(
+    codec: FakeAccessTokenCodec,
+    refresh_tokens: FakeRefreshTokenRepository,
+    clock: FixedClock,
+    lifetimes: TokenLifetimes,
+) -> TokenPairIssuer:
+    return TokenPairIssuer(codec, refresh_tokens, clock, lifetimes)
+
+
+@pytest.fixture
+def revoker(denylist: FakeDenylist, clock: FixedClock, lifetimes: TokenLifetimes) -> SessionRevoker:
+    return SessionRevoker(denylist, clock, lifetimes)
+
+
+# --- snippets ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def snippets(uow: FakeUnitOfWork) -> FakeSnippetRepository:
+    return FakeSnippetRepository(uow)
+
+
+@pytest.fixture
+def snippet_queries(
+    snippets: FakeSnippetRepository, users: FakeUserRepository
+) -> FakeSnippetQueries:
+    return FakeSnippetQueries(snippets, users)
+
+
+@pytest.fixture
+def snippet_cache(journal: list[str]) -> FakeSnippetCache:
+    return FakeSnippetCache(journal)
+
+
+@pytest.fixture
+def share_tokens() -> FakeShareTokens:
+    return FakeShareTokens()
+
+
+@pytest.fixture
+def short_ids() -> SequenceShortIds:
+    return SequenceShortIds()
+
+
+@pytest.fixture
+def renderer() -> FakeRenderer:
+    return FakeRenderer()
+
+
+@pytest.fixture
+def owner(users: FakeUserRepository) -> User:
+    """The user whose snippets the snippet tests are about."""
+    return users.seed(a_user(email="owner@example.com", username="owner"))
+
+
+@pytest.fixture
+def stranger(users: FakeUserRepository) -> User:
+    """Another signed-in user, who owns none of them."""
+    return users.seed(a_user(email="stranger@example.com", username="stranger"))
+
+
+@pytest.fixture
+def snippet_limits() -> SnippetLimits:
+    return SnippetLimits(max_content_bytes=MAX_CONTENT_BYTES)
+
+
+@pytest.fixture
+def cache_policy() -> CachePolicy:
+    return CachePolicy(ttl_seconds=CACHE_TTL_SECONDS)
+
+
+@pytest.fixture
+def share_policy() -> SharePolicy:
+    return SharePolicy(
+        default_ttl_seconds=SHARE_DEFAULT_TTL_SECONDS,
+        min_ttl_seconds=SHARE_MIN_TTL_SECONDS,
+        max_ttl_seconds=SHARE_MAX_TTL_SECONDS,
+    )
