@@ -107,6 +107,12 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return url
 
+    @field_validator("max_request_body_bytes", "jwt_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`NAME=` in an env file means "use the default", as it reads."""
+        return None if value == "" else value
+
     @field_validator("cors_allow_origins", "trusted_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
