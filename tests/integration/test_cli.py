@@ -93,13 +93,19 @@ def _run_dev_until_ready(env: dict[str, str], api_port: int) -> tuple[list[int],
     try:
         _wait_ready(api_port, deadline_seconds=60)
         descendants = [child.pid for child in psutil.Process(process.pid).children(recursive=True)]
+        # Ctrl-C in a terminal reaches the whole process group, and `uv run` forwards it
+        # once more: the second interrupt must not break the orderly shutdown.
         process.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
     assert process.returncode == 0, output
+    assert "Traceback" not in output, output
     return descendants, output
 
 

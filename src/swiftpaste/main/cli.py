@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -126,6 +127,10 @@ def _dev(_: argparse.Namespace) -> None:
         specs = [ProcessSpec("api", [python, "-m", "swiftpaste", "serve"])]
         code = asyncio.run(Supervisor(specs).run())
     finally:
+        # Ctrl-C reaches every process of the terminal's group, and `uv run` forwards
+        # it once more: a second interrupt must not cut the orderly shutdown short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if stack is not None:
             sys.stdout.write("dev | stopping PostgreSQL, Valkey and Tansu\n")
             stack.down()
