@@ -5,17 +5,21 @@ those servers and start nothing; otherwise they start the embedded servers (the 
 launcher `just dev` uses) on free ports, in `.data/test`.
 """
 
+import asyncio
 import os
 import shutil
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from swiftpaste.main.embedded import EmbeddedStack, StackEndpoints
+from swiftpaste.main.migrations import upgrade
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SERVER_URL_VARIABLES = ("DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS")
@@ -76,16 +80,10 @@ def with_database(url: str, database: str) -> str:
     return f"{prefix}/{database}" + (f"?{query}" if query else "")
 
 
-@pytest.fixture(scope="session")
-def database_url(servers: Servers) -> Iterator[str]:
-    """A fresh database for this test session, migrated to head, dropped afterwards."""
-    import asyncio
-
-    import asyncpg
-
-    from swiftpaste.main.migrations import upgrade
-
-    name = f"swiftpaste_test_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def scratch_database(servers: Servers, prefix: str) -> Iterator[str]:
+    """A new, empty database on the test server; dropped (even if in use) afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin_url = with_database(servers.endpoints.database_url, "postgres").replace(
         "postgresql+asyncpg://", "postgresql://"
     )
@@ -98,11 +96,17 @@ def database_url(servers: Servers) -> Iterator[str]:
             await connection.close()
 
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    url = with_database(servers.endpoints.database_url, name)
-    upgrade(url)
     try:
-        yield url
+        yield with_database(servers.endpoints.database_url, name)
     finally:
         if servers.stack is not None and not servers.stack.postgres.is_running():
             servers.stack.postgres.start()
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(servers: Servers) -> Iterator[str]:
+    """A fresh database for this test session, migrated to head, dropped afterwards."""
+    with scratch_database(servers, "swiftpaste_test") as url:
+        upgrade(url)
+        yield url

@@ -1,7 +1,6 @@
 """Migrations: every step goes up and down cleanly, and they match the table definitions."""
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 
 import asyncpg
@@ -14,28 +13,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from swiftpaste.infrastructure.persistence.tables import metadata
 from swiftpaste.main.migrations import alembic_config, downgrade, upgrade
-from tests.conftest import Servers, with_database
+from tests.conftest import Servers, scratch_database
 
 
 @pytest.fixture
 def empty_database(servers: Servers) -> Iterator[str]:
-    name = f"swiftpaste_migrations_{uuid.uuid4().hex[:12]}"
-    admin_url = with_database(servers.endpoints.database_url, "postgres").replace(
-        "postgresql+asyncpg://", "postgresql://"
-    )
-
-    async def admin(statement: str) -> None:
-        connection = await asyncpg.connect(admin_url)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield with_database(servers.endpoints.database_url, name)
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database(servers, "swiftpaste_migrations") as url:
+        yield url
 
 
 def _table_names(url: str) -> set[str]:

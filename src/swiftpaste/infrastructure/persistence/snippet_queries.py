@@ -1,6 +1,5 @@
 """SqlaSnippetQueries: the read side, each query in its own short session."""
 
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select
@@ -52,7 +51,7 @@ class SqlaSnippetQueries:
             return None
         versions = {}
         if row.version is not None:
-            versions[row.version] = to_version(_VersionRow(row))
+            versions[row.version] = to_version(row, created_at_column="version_created_at")
         return SnippetDetails(
             snippet=to_snippet(row, versions),
             author=Author(id=row.owner_id, username=row.author_username),
@@ -116,15 +115,3 @@ class SqlaSnippetQueries:
                 for r in rows
             )
         return Page(items=items, total=total, page=page, size=size)
-
-
-class _VersionRow:
-    """Adapts the joined row to the shape `to_version` reads."""
-
-    def __init__(self, row: Any) -> None:
-        self.version = row.version
-        self.content = row.content
-        self.visibility = row.visibility
-        self.language = row.language
-        self.expires_at = row.expires_at
-        self.created_at = row.version_created_at

@@ -18,14 +18,15 @@ from swiftpaste.infrastructure.persistence.tables import (
 )
 
 
-def to_version(row: Any) -> SnippetVersion:
+def to_version(row: Any, created_at_column: str = "created_at") -> SnippetVersion:
+    """`created_at_column` names the column when a join gave it another label."""
     return SnippetVersion(
         number=row.version,
         content=row.content,
         visibility=Visibility(row.visibility),
         language=row.language,
         expires_at=row.expires_at,
-        created_at=row.created_at,
+        created_at=getattr(row, created_at_column),
     )
 
 
