@@ -70,3 +70,29 @@ bench SUITE="read" *ARGS:
 # Run the API alone against the servers in the environment
 serve:
     {{uv}} swiftpaste serve
+
+# Run the outbox relay (publishes committed events to Kafka; replicas are safe)
+relay:
+    {{uv}} swiftpaste relay
+
+# Show the outbox backlog (pending events, oldest pending age)
+outbox-status:
+    {{uv}} swiftpaste outbox status
+
+# Run one consumer: just consume indexer | views | cache
+consume NAME:
+    {{uv}} swiftpaste consume {{NAME}}
+
+# Run the scheduler that announces ended share windows (snippet.expired)
+scheduler:
+    {{uv}} swiftpaste scheduler
+
+# Rebuild every search document from the database
+reindex:
+    {{uv}} swiftpaste reindex
+
+# Write the AsyncAPI document of the topics to docs/asyncapi.json and docs/asyncapi.yaml
+asyncapi:
+    mkdir -p docs
+    {{uv}} faststream docs gen --factory swiftpaste.main.consumers:asyncapi_app --out docs/asyncapi.json
+    {{uv}} faststream docs gen --factory --yaml swiftpaste.main.consumers:asyncapi_app --out docs/asyncapi.yaml

@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import chain, repeat
+from uuid import UUID
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
 from swiftpaste.application.ports.snippets import ShortIdGenerator, SnippetCache
+from swiftpaste.infrastructure.cache.snippet_cache import encode_value
 from swiftpaste.main.api import make_api
 from swiftpaste.main.settings import Settings
 from tests.conftest import Servers
@@ -45,7 +47,8 @@ async def test_first_read_fills_the_cache_and_the_next_is_a_hit(
     misses = _metric("cache_miss_total")
     first = await read(client, snippet["short_id"])
     assert _metric("cache_miss_total") == misses + 1
-    assert await redis.get(key) == first.content  # the exact response bytes
+    # The exact response bytes, after a header naming the snippet (for its view count).
+    assert await redis.get(key) == encode_value(UUID(snippet["id"]), first.content)
     hits = _metric("cache_hit_total")
     second = await read(client, snippet["short_id"])
     assert _metric("cache_hit_total") == hits + 1
@@ -105,7 +108,8 @@ async def test_every_write_invalidates_the_cached_versions(
     if method == "DELETE":
         assert after.status_code == 404
     else:
-        assert after.content != (await redis.get(f"snippet:{snippet['short_id']}:v1") or b"")
+        stored = await redis.get(f"snippet:{snippet['short_id']}:v1")
+        assert not isinstance(stored, bytes) or not stored.endswith(after.content)
         assert after.json()["updated_at"] != snippet["updated_at"]
 
 
@@ -118,7 +122,7 @@ async def test_a_stale_write_after_an_invalidation_is_dropped(
     seen_generation = await redis.get(f"snippet:{short_id}:gen") or b"0"
     await client.put(f"{SNIPPETS}/{snippet['id']}", json={"title": "edited"}, headers=owner.auth)
     snippet_cache = await app.state.dishka_container.get(SnippetCache)
-    await snippet_cache.put(short_id, None, b"stale", 60, seen_generation)
+    await snippet_cache.put(short_id, None, b"stale", 60, seen_generation, UUID(snippet["id"]))
     assert await redis.get(f"snippet:{short_id}:vlatest") is None
 
 

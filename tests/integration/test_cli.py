@@ -80,8 +80,36 @@ def _wait_ready(port: int, deadline_seconds: float) -> httpx.Response:
     pytest.fail(f"not ready within {deadline_seconds}s: {last.text if last else 'no answer'}")
 
 
+WORKER_PORT_VARIABLES = (
+    "RELAY_HTTP_PORT",
+    "INDEXER_HTTP_PORT",
+    "VIEWS_HTTP_PORT",
+    "CACHE_HTTP_PORT",
+    "SCHEDULER_HTTP_PORT",
+)
+
+
+def _worker_ports() -> dict[str, str]:
+    return {name: str(free_port()) for name in WORKER_PORT_VARIABLES}
+
+
+def _wait_workers_ready(env: dict[str, str], deadline_seconds: float) -> None:
+    """Every worker `dev` runs (relay, three consumers, scheduler) answers /ready with 200."""
+    deadline = time.monotonic() + deadline_seconds
+    waiting = {name: int(env[name]) for name in WORKER_PORT_VARIABLES}
+    while waiting and time.monotonic() < deadline:
+        for name, port in list(waiting.items()):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
+                    del waiting[name]
+            except httpx.TransportError:
+                pass
+        time.sleep(0.5)
+    assert not waiting, f"not ready within {deadline_seconds}s: {sorted(waiting)}"
+
+
 def _run_dev_until_ready(env: dict[str, str], api_port: int) -> tuple[list[int], str]:
-    """Start `swiftpaste dev`, wait for readiness, stop it with SIGINT (Ctrl-C)."""
+    """Start `swiftpaste dev`, wait until the API and every worker are ready, stop it (Ctrl-C)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "swiftpaste", "dev"],
         env=env,
@@ -92,6 +120,7 @@ def _run_dev_until_ready(env: dict[str, str], api_port: int) -> tuple[list[int],
     )
     try:
         _wait_ready(api_port, deadline_seconds=60)
+        _wait_workers_ready(env, deadline_seconds=60)
         descendants = [child.pid for child in psutil.Process(process.pid).children(recursive=True)]
         # Ctrl-C in a terminal reaches the whole process group, and `uv run` forwards it
         # once more: the second interrupt must not break the orderly shutdown.
@@ -135,6 +164,7 @@ def test_dev_with_server_urls_starts_no_server_and_stops_cleanly(
         KAFKA_BOOTSTRAP_SERVERS=servers.endpoints.kafka_bootstrap_servers,
         API_PORT=str(api_port),
         SWIFTPASTE_DATA_DIR=str(tmp_path / "data"),
+        **_worker_ports(),
     )
     descendants, output = _run_dev_until_ready(env, api_port)
     assert "using the servers named by" in output
@@ -150,9 +180,11 @@ def test_dev_starts_the_embedded_servers_and_stops_everything(tmp_path: Path) ->
         EMBEDDED_POSTGRES_PORT=str(free_port()),
         EMBEDDED_REDIS_PORT=str(free_port()),
         EMBEDDED_KAFKA_PORT=str(free_port()),
+        **_worker_ports(),
     )
     descendants, output = _run_dev_until_ready(env, api_port)
     assert "applying migrations" in output
-    assert "api" in output
+    for process in ("api", "relay", "indexer", "views", "cache", "scheduler"):
+        assert f"starting {process}:" in output
     _assert_all_gone(descendants)
     assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()

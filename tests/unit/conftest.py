@@ -20,6 +20,7 @@ from tests.unit.fakes import (
     FakeSnippetRepository,
     FakeUnitOfWork,
     FakeUserRepository,
+    FakeViewRecorder,
     FixedClock,
     SequenceShortIds,
     a_user,
@@ -129,6 +130,12 @@ def short_ids() -> SequenceShortIds:
 @pytest.fixture
 def renderer() -> FakeRenderer:
     return FakeRenderer()
+
+
+@pytest.fixture
+def views() -> FakeViewRecorder:
+    """The views the read path recorded."""
+    return FakeViewRecorder()
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from swiftpaste.application.snippets.read_models import (
     SnippetSummary,
     VersionSummary,
 )
-from swiftpaste.domain.events import DomainEvent
+from swiftpaste.domain.events import DomainEvent, SnippetViewed
 from swiftpaste.domain.sessions import RefreshToken
 from swiftpaste.domain.snippets import ShareGrant, Snippet, SnippetVersion, Visibility
 from swiftpaste.domain.users import User
@@ -438,8 +438,9 @@ class FakeSnippetRepository:
 
     Short ids are unique: `add` raises ShortIdTaken for one already staged or listed in
     `taken_short_ids` (snippets other requests committed). `get_for_update` loads only
-    the latest version and the one asked for; `save` inserts new versions and, for
-    existing ones, only moves the share window.
+    the latest version and the one asked for; `lock_with_due_expiries` loads only the
+    versions whose share window ended unannounced; `save` inserts new versions and, for
+    existing ones, only moves the share window and its announcement (`expired_at`).
     """
 
     def __init__(self, uow: FakeUnitOfWork) -> None:
@@ -450,6 +451,8 @@ class FakeSnippetRepository:
         """The short id of every `add`, including refused ones."""
         self.saved_events: list[DomainEvent] = []
         """The events of every saved or added aggregate, in order (what an outbox would get)."""
+        self.expiry_locks: list[tuple[datetime, int]] = []
+        """The (now, limit) of every `lock_with_due_expiries` call, in order."""
         uow.enlist(self)
 
     # --- test helpers -------------------------------------------------------------
@@ -492,6 +495,25 @@ class FakeSnippetRepository:
         loaded = {n: v for n, v in stored.versions.items() if n in wanted}
         return _copy_snippet(stored, loaded)
 
+    async def lock_with_due_expiries(self, now: datetime, limit: int) -> list[Snippet]:
+        self.expiry_locks.append((now, limit))
+        # In id order and without deleted snippets, as the SQL query picks them.
+        found = []
+        for snippet_id in sorted(self._staged):
+            stored = self._staged[snippet_id]
+            if stored.is_deleted:
+                continue
+            due = {
+                number: version
+                for number, version in stored.versions.items()
+                if version.expires_at is not None
+                and version.expires_at <= now
+                and version.expired_at is None
+            }
+            if due:
+                found.append(_copy_snippet(stored, due))
+        return found[:limit]
+
     async def save(self, snippet: Snippet) -> None:
         stored = self._staged.get(snippet.id)
         if stored is None:
@@ -501,7 +523,9 @@ class FakeSnippetRepository:
         for number, version in snippet.versions.items():
             existing = versions.get(number)
             versions[number] = (
-                version if existing is None else replace(existing, expires_at=version.expires_at)
+                version
+                if existing is None
+                else replace(existing, expires_at=version.expires_at, expired_at=version.expired_at)
             )
         self._staged[snippet.id] = replace(
             stored,
@@ -612,6 +636,14 @@ class FakeSnippetQueries:
 class FakeCachedSnippet:
     body: bytes | None
     generation: bytes | None
+    snippet_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    body: bytes
+    ttl_seconds: int
+    snippet_id: UUID
 
 
 @dataclass(frozen=True, slots=True)
@@ -621,6 +653,7 @@ class CachePut:
     body: bytes
     ttl_seconds: int
     generation: bytes | None
+    snippet_id: UUID
     stored: bool
     """False when the generation guard dropped it."""
 
@@ -634,16 +667,28 @@ class FakeSnippetCache:
     """
 
     def __init__(self, journal: list[str] | None = None) -> None:
-        self.entries: dict[tuple[str, int | None], tuple[bytes, int]] = {}
-        """(short_id, version) -> (body, ttl_seconds)."""
+        self.entries: dict[tuple[str, int | None], CacheEntry] = {}
+        """(short_id, version) -> what is stored there."""
         self.gets: list[tuple[str, int | None]] = []
         self.puts: list[CachePut] = []
         self.invalidations: list[tuple[str, int]] = []
         self._generations: dict[str, int] = {}
         self._journal = journal
 
-    def seed(self, short_id: str, version: int | None, body: bytes, ttl_seconds: int = 60) -> None:
-        self.entries[(short_id, version)] = (body, ttl_seconds)
+    def seed(
+        self,
+        short_id: str,
+        version: int | None,
+        body: bytes,
+        ttl_seconds: int = 60,
+        *,
+        snippet_id: UUID | None = None,
+    ) -> UUID:
+        """Store an entry as if an earlier read had cached it; returns its snippet id."""
+        if snippet_id is None:
+            snippet_id = uuid4()
+        self.entries[(short_id, version)] = CacheEntry(body, ttl_seconds, snippet_id)
+        return snippet_id
 
     def generation(self, short_id: str) -> bytes:
         return str(self._generations.get(short_id, 0)).encode()
@@ -651,8 +696,10 @@ class FakeSnippetCache:
     async def get(self, short_id: str, version: int | None) -> FakeCachedSnippet:
         self.gets.append((short_id, version))
         entry = self.entries.get((short_id, version))
+        if entry is None:
+            return FakeCachedSnippet(body=None, generation=self.generation(short_id))
         return FakeCachedSnippet(
-            body=entry[0] if entry is not None else None, generation=self.generation(short_id)
+            body=entry.body, generation=self.generation(short_id), snippet_id=entry.snippet_id
         )
 
     async def put(
@@ -662,11 +709,14 @@ class FakeSnippetCache:
         body: bytes,
         ttl_seconds: int,
         generation: bytes | None,
+        snippet_id: UUID,
     ) -> None:
         stored = generation is not None and generation == self.generation(short_id)
-        self.puts.append(CachePut(short_id, version, body, ttl_seconds, generation, stored))
+        self.puts.append(
+            CachePut(short_id, version, body, ttl_seconds, generation, snippet_id, stored)
+        )
         if stored:
-            self.entries[(short_id, version)] = (body, ttl_seconds)
+            self.entries[(short_id, version)] = CacheEntry(body, ttl_seconds, snippet_id)
 
     async def invalidate(self, short_id: str, latest_version: int) -> None:
         self.invalidations.append((short_id, latest_version))
@@ -675,6 +725,16 @@ class FakeSnippetCache:
         self._generations[short_id] = self._generations.get(short_id, 0) + 1
         for key in [key for key in self.entries if key[0] == short_id]:
             del self.entries[key]
+
+
+class FakeViewRecorder:
+    """Keeps every view it is told about, in order."""
+
+    def __init__(self) -> None:
+        self.views: list[SnippetViewed] = []
+
+    def record(self, view: SnippetViewed) -> None:
+        self.views.append(view)
 
 
 class FakeShareTokens:

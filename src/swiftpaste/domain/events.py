@@ -1,4 +1,10 @@
-"""Domain events the Snippet aggregate records; the outbox publishes them."""
+"""Domain events: what happened to a snippet, as immutable facts.
+
+The Snippet aggregate records the lifecycle events (created, revised, shared,
+deleted, expired); the unit of work writes them to the outbox in the same
+transaction as the change. `SnippetViewed` is recorded by the read path instead:
+a view changes no state, so it carries no aggregate version of its own.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +17,11 @@ class DomainEvent:
     event_type: ClassVar[str] = "snippet.event"
 
     snippet_id: UUID
+    short_id: str
+    owner_id: UUID
     occurred_at: datetime
+    latest_version: int
+    """The snippet's newest version number once the change is made."""
     aggregate_version: int = 0
     """Set by the aggregate when it records the event: monotonic per snippet."""
 
@@ -19,23 +29,52 @@ class DomainEvent:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SnippetCreated(DomainEvent):
     event_type: ClassVar[str] = "snippet.created"
-    version: int
+    title: str
+    visibility: str
+    language: str | None
+    expires_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SnippetRevised(DomainEvent):
     event_type: ClassVar[str] = "snippet.revised"
-    version: int
+    title: str
+    visibility: str
+    language: str | None
+    expires_at: datetime | None
     title_changed: bool
+    new_version: bool
+    """False for a title-only change: the latest version stayed the same."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SnippetShared(DomainEvent):
     event_type: ClassVar[str] = "snippet.shared"
     version: int
-    expires_at: datetime | None
+    visibility: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SnippetDeleted(DomainEvent):
     event_type: ClassVar[str] = "snippet.deleted"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SnippetExpired(DomainEvent):
+    event_type: ClassVar[str] = "snippet.expired"
+    version: int
+    visibility: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SnippetViewed:
+    """A successful read of a snippet, from the cache or the database."""
+
+    event_type: ClassVar[str] = "snippet.viewed"
+    snippet_id: UUID
+    short_id: str
+    version: int | None
+    """The version asked for; None means "the latest"."""
+    occurred_at: datetime

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from swiftpaste.domain.errors import (
@@ -16,6 +17,7 @@ from swiftpaste.domain.events import (
     DomainEvent,
     SnippetCreated,
     SnippetDeleted,
+    SnippetExpired,
     SnippetRevised,
     SnippetShared,
 )
@@ -42,6 +44,8 @@ class SnippetVersion:
     language: str | None
     expires_at: datetime | None
     created_at: datetime
+    expired_at: datetime | None = None
+    """When the end of the share window was announced (`snippet.expired`); None before."""
 
     @property
     def size_bytes(self) -> int:
@@ -157,7 +161,15 @@ class Snippet:
             updated_at=now,
             versions={1: first},
         )
-        snippet._record(SnippetCreated(snippet_id=snippet.id, occurred_at=now, version=1))
+        snippet._record(
+            SnippetCreated(
+                **snippet._event_fields(now),
+                title=snippet.title,
+                visibility=first.visibility.value,
+                language=first.language,
+                expires_at=first.expires_at,
+            ),
+        )
         return snippet
 
     @property
@@ -244,7 +256,8 @@ class Snippet:
             validate_content(content)
         new_language = validate_language(language) if language is not None else None
         self.title = new_title
-        if content is not None or visibility is not None or language is not None:
+        new_version = content is not None or visibility is not None or language is not None
+        if new_version:
             latest = self.version()
             new = SnippetVersion(
                 number=self.latest_version + 1,
@@ -257,12 +270,16 @@ class Snippet:
             self.versions[new.number] = new
             self.latest_version = new.number
         self.updated_at = now
+        current = self.version()
         self._record(
             SnippetRevised(
-                snippet_id=self.id,
-                occurred_at=now,
-                version=self.latest_version,
+                **self._event_fields(now),
+                title=self.title,
+                visibility=current.visibility.value,
+                language=current.language,
+                expires_at=current.expires_at,
                 title_changed=title is not None,
+                new_version=new_version,
             ),
         )
 
@@ -272,30 +289,78 @@ class Snippet:
         """Open (or re-open) a version for `ttl`: its expires_at becomes now + ttl."""
         self._check_owner(sharer_id)
         # Whole seconds: share tokens carry the window's end at that precision.
-        shared = replace(self.version(number), expires_at=(now + ttl).replace(microsecond=0))
+        # A new window is a new expiry to announce when it ends.
+        shared = replace(
+            self.version(number),
+            expires_at=(now + ttl).replace(microsecond=0),
+            expired_at=None,
+        )
         self.versions[number] = shared
         self.updated_at = now
+        assert shared.expires_at is not None  # just set
         self._record(
             SnippetShared(
-                snippet_id=self.id,
-                occurred_at=now,
-                version=number,
+                **self._event_fields(now),
+                version=shared.number,
+                visibility=shared.visibility.value,
                 expires_at=shared.expires_at,
             ),
         )
         return shared
 
+    def expire_due_versions(self, now: datetime) -> list[SnippetVersion]:
+        """Announce, once each, the loaded versions whose share window has ended.
+
+        A version already announced is left alone, so running this again (or on a
+        second scheduler) records nothing new. A deleted snippet announces nothing.
+        """
+        if self.is_deleted:
+            return []
+        expired = []
+        for number in sorted(self.versions):
+            version = self.versions[number]
+            if version.expires_at is None or version.expired_at is not None:
+                continue
+            if not version.is_expired(now):
+                continue
+            announced = replace(version, expired_at=now)
+            self.versions[number] = announced
+            expired.append(announced)
+            self._record(
+                SnippetExpired(
+                    **self._event_fields(now),
+                    version=number,
+                    visibility=version.visibility.value,
+                    expires_at=version.expires_at,
+                ),
+            )
+        return expired
+
     def delete(self, *, deleter_id: UUID, now: datetime) -> None:
         self._check_owner(deleter_id)
         self.deleted_at = now
         self.updated_at = now
-        self._record(SnippetDeleted(snippet_id=self.id, occurred_at=now))
+        self._record(SnippetDeleted(**self._event_fields(now)))
 
     def _check_owner(self, user_id: UUID) -> None:
         if self.is_deleted:
             raise SnippetNotFound("snippet not found")
         if not self.is_owned_by(user_id):
             raise NotSnippetOwner("only the snippet's owner may change it")
+
+    def pull_events(self) -> list[DomainEvent]:
+        """The events recorded since the last pull, oldest first; the list is emptied."""
+        events, self.events = self.events, []
+        return events
+
+    def _event_fields(self, now: datetime) -> dict[str, Any]:
+        return {
+            "snippet_id": self.id,
+            "short_id": self.short_id,
+            "owner_id": self.owner_id,
+            "occurred_at": now,
+            "latest_version": self.latest_version,
+        }
 
     def _record(self, event: DomainEvent) -> None:
         self.aggregate_version += 1

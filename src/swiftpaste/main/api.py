@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from swiftpaste.application.ports.rate_limit import RateLimitExceeded
-from swiftpaste.infrastructure.messaging.broker import KafkaConnector
+from swiftpaste.infrastructure.messaging.views import KafkaViewPublisher
 from swiftpaste.main.logging import configure_logging
 from swiftpaste.main.providers import service_providers
 from swiftpaste.main.settings import Settings, load_settings
@@ -44,12 +44,14 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        connector = await container.get(KafkaConnector)
-        connector.start()
+        # Kafka may be away at start: the publisher connects in the background while
+        # the API serves (readiness reports Kafka degraded until then).
+        views = await container.get(KafkaViewPublisher)
+        views.start()
         try:
             yield
         finally:
-            await connector.stop()
+            await views.stop()
             await container.close()
 
     app = FastAPI(

@@ -1,4 +1,4 @@
-"""The `swiftpaste` command line: serve, migrate, infra, dev."""
+"""The `swiftpaste` command line: serve, migrate, relay, consume, scheduler, infra, dev..."""
 
 import argparse
 import asyncio
@@ -14,6 +14,7 @@ from swiftpaste.main.settings import ConfigurationError, load_settings
 if TYPE_CHECKING:
     from swiftpaste.main.embedded import EmbeddedStack
 
+CONSUMERS = ("indexer", "views", "cache")
 SERVER_URL_VARIABLES = ("DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS")
 
 
@@ -49,6 +50,36 @@ def _migrate(args: argparse.Namespace) -> None:
     if not database_url:
         _fail("DATABASE_URL: is required but not set")
     upgrade(database_url, args.revision)  # type: ignore[arg-type]  # checked just above
+
+
+def _relay(_: argparse.Namespace) -> None:
+    from swiftpaste.main.relay import run_relay  # noqa: PLC0415
+
+    run_relay(load_settings())
+
+
+def _outbox(args: argparse.Namespace) -> None:
+    from swiftpaste.main.relay import print_outbox_status  # noqa: PLC0415
+
+    print_outbox_status(load_settings())
+
+
+def _consume(args: argparse.Namespace) -> None:
+    from swiftpaste.main.consumers import run_consumer  # noqa: PLC0415
+
+    run_consumer(args.name, load_settings())
+
+
+def _scheduler(_: argparse.Namespace) -> None:
+    from swiftpaste.main.scheduler import run_scheduler  # noqa: PLC0415
+
+    run_scheduler(load_settings())
+
+
+def _reindex(_: argparse.Namespace) -> None:
+    from swiftpaste.main.reindex import run_reindex  # noqa: PLC0415
+
+    run_reindex(load_settings())
 
 
 def _data_dir() -> Path:
@@ -124,7 +155,15 @@ def _dev(_: argparse.Namespace) -> None:
         sys.stdout.write("dev | applying migrations\n")
         upgrade(os.environ["DATABASE_URL"])
         python = sys.executable
-        specs = [ProcessSpec("api", [python, "-m", "swiftpaste", "serve"])]
+        specs = [
+            ProcessSpec("api", [python, "-m", "swiftpaste", "serve"]),
+            ProcessSpec("relay", [python, "-m", "swiftpaste", "relay"]),
+            *(
+                ProcessSpec(name, [python, "-m", "swiftpaste", "consume", name])
+                for name in CONSUMERS
+            ),
+            ProcessSpec("scheduler", [python, "-m", "swiftpaste", "scheduler"]),
+        ]
         code = asyncio.run(Supervisor(specs).run())
     finally:
         # Ctrl-C reaches every process of the terminal's group, and `uv run` forwards
@@ -151,6 +190,27 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--revision", default="head", help="target revision (default head)")
     migrate.set_defaults(handler=_migrate)
 
+    relay = commands.add_parser(
+        "relay", help="publish the outbox to Kafka (safe to run as several replicas)"
+    )
+    relay.set_defaults(handler=_relay)
+
+    outbox = commands.add_parser("outbox", help="inspect the transactional outbox")
+    outbox.add_argument("action", choices=("status",), help="status: the backlog")
+    outbox.set_defaults(handler=_outbox)
+
+    consume = commands.add_parser("consume", help="run one Kafka consumer")
+    consume.add_argument("name", choices=CONSUMERS, help="which consumer")
+    consume.set_defaults(handler=_consume)
+
+    scheduler = commands.add_parser(
+        "scheduler", help="announce ended share windows (snippet.expired), every few seconds"
+    )
+    scheduler.set_defaults(handler=_scheduler)
+
+    reindex = commands.add_parser("reindex", help="rebuild every search document from the database")
+    reindex.set_defaults(handler=_reindex)
+
     infra = commands.add_parser(
         "infra", help="start, stop or inspect the embedded PostgreSQL, Valkey and Tansu"
     )
@@ -158,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     infra.set_defaults(handler=_infra)
 
     dev = commands.add_parser(
-        "dev", help="the whole system on embedded servers: infra, migrations, API"
+        "dev",
+        help="the whole system on embedded servers: migrations, API, relay, consumers, scheduler",
     )
     dev.set_defaults(handler=_dev)
     return parser

@@ -35,10 +35,12 @@ from swiftpaste.application.ports.snippets import (
     SnippetQueries,
     SnippetRenderer,
     SnippetRepository,
+    ViewRecorder,
 )
 from swiftpaste.application.ports.system import Clock
 from swiftpaste.application.snippets.create_snippet import CreateSnippet, SnippetLimits
 from swiftpaste.application.snippets.delete_snippet import DeleteSnippet
+from swiftpaste.application.snippets.expire_shares import ExpireDueShares
 from swiftpaste.application.snippets.list_my_snippets import ListMySnippets
 from swiftpaste.application.snippets.list_versions import ListSnippetVersions
 from swiftpaste.application.snippets.read_snippet import (
@@ -55,16 +57,17 @@ from swiftpaste.infrastructure.cache.snippet_cache import RedisSnippetCache
 from swiftpaste.infrastructure.clock import SystemClock
 from swiftpaste.infrastructure.health.probes import KafkaProbe, PostgresProbe, RedisProbe
 from swiftpaste.infrastructure.messaging.broker import (
-    KafkaConnector,
     KafkaOptions,
     TopicSpec,
     make_broker,
 )
+from swiftpaste.infrastructure.messaging.views import KafkaViewPublisher, ViewPublisherOptions
 from swiftpaste.infrastructure.persistence.engine import (
     EngineOptions,
     make_engine,
     make_session_factory,
 )
+from swiftpaste.infrastructure.persistence.outbox import OutboxTopics, TrackedAggregates
 from swiftpaste.infrastructure.persistence.refresh_tokens import SqlaRefreshTokenRepository
 from swiftpaste.infrastructure.persistence.snippet_queries import SqlaSnippetQueries
 from swiftpaste.infrastructure.persistence.snippets import SqlaSnippetRepository
@@ -148,8 +151,22 @@ class InfrastructureProvider(Provider):
         )
 
     @provide
-    def kafka_connector(self, broker: KafkaBroker, settings: Settings) -> KafkaConnector:
-        return KafkaConnector(broker, settings.kafka_bootstrap_servers, kafka_topics(settings))
+    def view_publisher(self, settings: Settings) -> KafkaViewPublisher:
+        return KafkaViewPublisher(
+            ViewPublisherOptions(
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                client_id=settings.kafka_client_id,
+                topic=settings.kafka_snippet_views_topic,
+                buffer_size=settings.views_buffer_size,
+                linger_ms=settings.views_linger_ms,
+                request_timeout_ms=settings.kafka_request_timeout_ms,
+            ),
+            kafka_topics(settings),
+        )
+
+    @provide
+    def view_recorder(self, publisher: KafkaViewPublisher) -> ViewRecorder:
+        return publisher
 
     @provide
     def metrics_registry(self) -> CollectorRegistry:
@@ -225,6 +242,10 @@ class InfrastructureProvider(Provider):
         )
 
     @provide
+    def outbox_topics(self, settings: Settings) -> OutboxTopics:
+        return OutboxTopics(lifecycle=settings.kafka_snippet_events_topic)
+
+    @provide
     def public_links(self, settings: Settings) -> PublicLinks:
         return PublicLinks(base_url=settings.public_base_url)
 
@@ -237,11 +258,15 @@ class InfrastructureProvider(Provider):
 
     @provide
     def check_readiness(
-        self, engine: AsyncEngine, redis: Redis, broker: KafkaBroker, settings: Settings
+        self,
+        engine: AsyncEngine,
+        redis: Redis,
+        views: KafkaViewPublisher,
+        settings: Settings,
     ) -> CheckReadiness:
         timeout = settings.health_probe_timeout_seconds
         return CheckReadiness(
-            [PostgresProbe(engine), RedisProbe(redis), KafkaProbe(broker, timeout)],
+            [PostgresProbe(engine), RedisProbe(redis), KafkaProbe(views, timeout)],
             timeout_seconds=timeout,
         )
 
@@ -258,6 +283,7 @@ class PersistenceProvider(Provider):
         async with factory() as session:
             yield session
 
+    aggregates = provide(TrackedAggregates)
     uow = provide(SqlaUnitOfWork, provides=UnitOfWork)
     users = provide(SqlaUserRepository, provides=UserRepository)
     refresh_tokens = provide(SqlaRefreshTokenRepository, provides=RefreshTokenRepository)
@@ -279,6 +305,7 @@ class UseCaseProvider(Provider):
     revise_snippet = provide(ReviseSnippet)
     share_snippet = provide(ShareSnippet)
     delete_snippet = provide(DeleteSnippet)
+    expire_due_shares = provide(ExpireDueShares)
 
 
 def service_providers() -> list[Provider]:

@@ -68,6 +68,32 @@ class Settings(BaseSettings):
     kafka_snippet_views_partitions: int = Field(default=6, ge=1)
     kafka_dead_letter_topic: str = "swiftpaste.dead-letters"
     kafka_dead_letter_partitions: int = Field(default=1, ge=1)
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1000)
+    kafka_heartbeat_interval_ms: int = Field(default=3000, ge=100)
+    kafka_consumer_group_prefix: str = "swiftpaste"
+
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    outbox_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    outbox_retention_seconds: int = Field(default=7 * 86_400, ge=0)
+    outbox_max_backoff_seconds: float = Field(default=30.0, gt=0)
+
+    views_buffer_size: int = Field(default=10_000, ge=1)
+    views_linger_ms: int = Field(default=20, ge=0)
+    views_batch_max_records: int = Field(default=1000, ge=1)
+    views_batch_timeout_ms: int = Field(default=200, ge=1)
+
+    consumer_max_attempts: int = Field(default=5, ge=1, le=100)
+    consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+
+    scheduler_interval_seconds: float = Field(default=5.0, gt=0)
+    scheduler_batch_size: int = Field(default=500, ge=1)
+
+    worker_http_host: str = "127.0.0.1"
+    relay_http_port: int = Field(default=9101, ge=0, le=65535)
+    indexer_http_port: int = Field(default=9102, ge=0, le=65535)
+    views_http_port: int = Field(default=9103, ge=0, le=65535)
+    cache_http_port: int = Field(default=9104, ge=0, le=65535)
+    scheduler_http_port: int = Field(default=9105, ge=0, le=65535)
 
     jwt_secret: SecretStr | None = None
     jwt_lifetime_seconds: int = Field(default=900, ge=30, le=86_400)
@@ -158,6 +184,10 @@ class Settings(BaseSettings):
         if self.max_request_body_bytes is not None:
             return self.max_request_body_bytes
         return 6 * self.snippet_max_content_bytes + 64 * 1024
+
+    def consumer_group(self, consumer: str) -> str:
+        """The Kafka consumer group of one consumer (`indexer`, `views`, `cache`)."""
+        return f"{self.kafka_consumer_group_prefix}-{consumer}"
 
     @property
     def jwt_secret_value(self) -> str:

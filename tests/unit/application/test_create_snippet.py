@@ -77,7 +77,16 @@ async def test_creating_hands_one_snippet_created_event_to_the_repository(
     created = await create(command(owner))
     assert snippets.saved_events == [
         SnippetCreated(
-            snippet_id=created.id, occurred_at=created.created_at, version=1, aggregate_version=1
+            snippet_id=created.id,
+            short_id=created.short_id,
+            owner_id=owner.id,
+            occurred_at=created.created_at,
+            latest_version=1,
+            aggregate_version=1,
+            title="hi",
+            visibility="private",
+            language="python",
+            expires_at=None,
         )
     ]
 

@@ -17,6 +17,7 @@ from tests.unit.fakes import (
     FakeSnippetQueries,
     FakeSnippetRepository,
     FakeUnitOfWork,
+    FakeViewRecorder,
     FixedClock,
     a_snippet,
 )
@@ -80,9 +81,10 @@ async def test_a_deleted_snippet_is_no_longer_served_from_the_cache(
     share_tokens: FakeShareTokens,
     clock: FixedClock,
     cache_policy: CachePolicy,
+    views: FakeViewRecorder,
 ) -> None:
     read = ReadSnippet(
-        snippet_cache, snippet_queries, FakeRenderer(), share_tokens, clock, cache_policy
+        snippet_cache, snippet_queries, FakeRenderer(), share_tokens, clock, cache_policy, views
     )
     await read(ReadSnippetQuery(short_id=SHORT_ID))  # now cached
     await delete(snippet.id, owner.id)

@@ -1,6 +1,7 @@
 """ReadSnippet (cache first, public versions cached) and ReadSnippetContent (the raw text)."""
 
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
 
@@ -11,17 +12,20 @@ from swiftpaste.application.snippets.read_snippet import (
     ReadSnippetQuery,
 )
 from swiftpaste.domain.errors import ShareExpired, SnippetNotFound, VersionNotFound
+from swiftpaste.domain.events import SnippetViewed
 from swiftpaste.domain.snippets import Snippet, Visibility
 from swiftpaste.domain.users import User
 from tests.unit.conftest import CACHE_TTL_SECONDS
 from tests.unit.fakes import (
     DEFAULT_NOW,
+    CacheEntry,
     CachePut,
     FakeRenderer,
     FakeShareTokens,
     FakeSnippetCache,
     FakeSnippetQueries,
     FakeSnippetRepository,
+    FakeViewRecorder,
     FixedClock,
     a_snippet,
 )
@@ -37,15 +41,21 @@ def read_snippet(
     share_tokens: FakeShareTokens,
     clock: FixedClock,
     cache_policy: CachePolicy,
+    views: FakeViewRecorder,
 ) -> ReadSnippet:
-    return ReadSnippet(snippet_cache, snippet_queries, renderer, share_tokens, clock, cache_policy)
+    return ReadSnippet(
+        snippet_cache, snippet_queries, renderer, share_tokens, clock, cache_policy, views
+    )
 
 
 @pytest.fixture
 def read_content(
-    snippet_queries: FakeSnippetQueries, share_tokens: FakeShareTokens, clock: FixedClock
+    snippet_queries: FakeSnippetQueries,
+    share_tokens: FakeShareTokens,
+    clock: FixedClock,
+    views: FakeViewRecorder,
 ) -> ReadSnippetContent:
-    return ReadSnippetContent(snippet_queries, share_tokens, clock)
+    return ReadSnippetContent(snippet_queries, share_tokens, clock, views)
 
 
 def seed(
@@ -133,7 +143,7 @@ async def test_a_miss_caches_a_public_version_for_the_policy_ttl(
     snippet_cache: FakeSnippetCache,
     owner: User,
 ) -> None:
-    seed(snippets, owner)
+    snippet = seed(snippets, owner)
     body = await read_snippet(query(version=1))
     assert snippet_cache.puts == [
         CachePut(
@@ -142,6 +152,7 @@ async def test_a_miss_caches_a_public_version_for_the_policy_ttl(
             body=body,
             ttl_seconds=CACHE_TTL_SECONDS,
             generation=snippet_cache.generation(SHORT_ID),
+            snippet_id=snippet.id,
             stored=True,
         )
     ]
@@ -264,10 +275,12 @@ async def test_a_put_after_an_earlier_invalidation_is_stored(
     snippet_cache: FakeSnippetCache,
     owner: User,
 ) -> None:
-    seed(snippets, owner)
+    snippet = seed(snippets, owner)
     await snippet_cache.invalidate(SHORT_ID, 1)
     body = await read_snippet(query())
-    assert snippet_cache.entries == {(SHORT_ID, None): (body, CACHE_TTL_SECONDS)}
+    assert snippet_cache.entries == {
+        (SHORT_ID, None): CacheEntry(body, CACHE_TTL_SECONDS, snippet.id)
+    }
 
 
 # --- access rules on a miss ----------------------------------------------------------
@@ -397,3 +410,168 @@ async def test_the_content_of_an_unknown_short_id_is_not_found(
 ) -> None:
     with pytest.raises(SnippetNotFound):
         await read_content(query())
+
+
+# --- views ---------------------------------------------------------------------------
+
+
+def viewed(snippet_id: UUID, version: int | None, clock: FixedClock) -> SnippetViewed:
+    return SnippetViewed(
+        snippet_id=snippet_id, short_id=SHORT_ID, version=version, occurred_at=clock.now()
+    )
+
+
+async def test_a_cache_hit_records_a_view_of_the_cached_snippet(
+    read_snippet: ReadSnippet,
+    snippet_cache: FakeSnippetCache,
+    views: FakeViewRecorder,
+    clock: FixedClock,
+) -> None:
+    snippet_id = snippet_cache.seed(SHORT_ID, 2, b"cached body")
+    await read_snippet(query(version=2))
+    assert views.views == [viewed(snippet_id, 2, clock)]
+
+
+async def test_a_miss_records_a_view_of_the_snippet_read_from_the_database(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    views: FakeViewRecorder,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    snippet = seed(snippets, owner)
+    await read_snippet(query())
+    assert views.views == [viewed(snippet.id, None, clock)]
+
+
+async def test_a_miss_and_the_hit_after_it_record_one_view_each_of_the_same_snippet(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    views: FakeViewRecorder,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    snippet = seed(snippets, owner)
+    await read_snippet(query(version=1))
+    clock.advance(timedelta(seconds=5))
+    await read_snippet(query(version=1))
+    assert [(view.snippet_id, view.version) for view in views.views] == [
+        (snippet.id, 1),
+        (snippet.id, 1),
+    ]
+    assert [view.occurred_at for view in views.views] == [
+        clock.now() - timedelta(seconds=5),
+        clock.now(),
+    ]
+
+
+async def test_a_private_read_by_its_owner_or_a_share_token_is_a_view(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    share_tokens: FakeShareTokens,
+    views: FakeViewRecorder,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    snippet = seed(snippets, owner, visibility=Visibility.PRIVATE)
+    token = share_privately(snippets, share_tokens, snippet, clock)
+    await read_snippet(query(reader=owner))
+    await read_snippet(query(version=1, token=token))
+    assert views.views == [viewed(snippet.id, None, clock), viewed(snippet.id, 1, clock)]
+
+
+async def test_an_unknown_short_id_records_no_view(
+    read_snippet: ReadSnippet, views: FakeViewRecorder
+) -> None:
+    with pytest.raises(SnippetNotFound):
+        await read_snippet(query())
+    assert views.views == []
+
+
+async def test_a_private_version_denied_to_a_stranger_records_no_view(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    views: FakeViewRecorder,
+    owner: User,
+    stranger: User,
+) -> None:
+    seed(snippets, owner, visibility=Visibility.PRIVATE)
+    with pytest.raises(SnippetNotFound):
+        await read_snippet(query(reader=stranger))
+    with pytest.raises(SnippetNotFound):
+        await read_snippet(query(token="share.forged"))
+    assert views.views == []
+
+
+async def test_an_expired_version_records_no_view(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    views: FakeViewRecorder,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    seed(snippets, owner, expires_in=timedelta(minutes=1), clock=clock)
+    clock.advance(timedelta(minutes=1))
+    with pytest.raises(ShareExpired):
+        await read_snippet(query())
+    assert views.views == []
+
+
+async def test_a_deleted_snippet_or_unknown_version_records_no_view(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    views: FakeViewRecorder,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    snippet = seed(snippets, owner)
+    with pytest.raises(VersionNotFound):
+        await read_snippet(query(version=9, reader=owner))
+    snippet.delete(deleter_id=owner.id, now=clock.now())
+    snippets.seed(snippet)
+    with pytest.raises(SnippetNotFound):
+        await read_snippet(query(reader=owner))
+    assert views.views == []
+
+
+async def test_reading_the_content_records_a_view(
+    read_content: ReadSnippetContent,
+    snippets: FakeSnippetRepository,
+    views: FakeViewRecorder,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    snippet = seed(snippets, owner)
+    await read_content(query())
+    await read_content(query(version=1))
+    assert views.views == [viewed(snippet.id, None, clock), viewed(snippet.id, 1, clock)]
+
+
+async def test_content_that_cannot_be_read_records_no_view(
+    read_content: ReadSnippetContent,
+    snippets: FakeSnippetRepository,
+    views: FakeViewRecorder,
+    owner: User,
+    stranger: User,
+) -> None:
+    with pytest.raises(SnippetNotFound):
+        await read_content(query())
+    seed(snippets, owner, visibility=Visibility.PRIVATE)
+    with pytest.raises(SnippetNotFound):
+        await read_content(query(reader=stranger))
+    assert views.views == []
+
+
+async def test_expired_content_records_no_view(
+    read_content: ReadSnippetContent,
+    snippets: FakeSnippetRepository,
+    views: FakeViewRecorder,
+    owner: User,
+    stranger: User,
+    clock: FixedClock,
+) -> None:
+    seed(snippets, owner, expires_in=timedelta(minutes=1), clock=clock)
+    clock.advance(timedelta(minutes=2))
+    with pytest.raises(ShareExpired):
+        await read_content(query(reader=stranger))
+    assert views.views == []

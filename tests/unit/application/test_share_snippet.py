@@ -27,6 +27,7 @@ from tests.unit.fakes import (
     FakeSnippetQueries,
     FakeSnippetRepository,
     FakeUnitOfWork,
+    FakeViewRecorder,
     FixedClock,
     a_snippet,
 )
@@ -179,9 +180,10 @@ async def test_the_share_token_lets_anyone_read_the_private_version(
     snippet_queries: FakeSnippetQueries,
     share_tokens: FakeShareTokens,
     clock: FixedClock,
+    views: FakeViewRecorder,
 ) -> None:
     link = await share(sharing(private_snippet, owner))
-    read = ReadSnippetContent(snippet_queries, share_tokens, clock)
+    read = ReadSnippetContent(snippet_queries, share_tokens, clock, views)
     query = ReadSnippetQuery(short_id=SHORT_ID, share_token=link.token)
     assert await read(query) == "v1"
 
@@ -193,11 +195,12 @@ async def test_sharing_again_retires_the_previous_link(
     snippet_queries: FakeSnippetQueries,
     share_tokens: FakeShareTokens,
     clock: FixedClock,
+    views: FakeViewRecorder,
 ) -> None:
     first = await share(sharing(private_snippet, owner))
     clock.advance(timedelta(minutes=1))
     await share(sharing(private_snippet, owner))
-    read = ReadSnippetContent(snippet_queries, share_tokens, clock)
+    read = ReadSnippetContent(snippet_queries, share_tokens, clock, views)
     with pytest.raises(SnippetNotFound):
         await read(ReadSnippetQuery(short_id=SHORT_ID, share_token=first.token))
 

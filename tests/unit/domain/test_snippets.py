@@ -105,7 +105,18 @@ def test_a_new_snippet_is_owned_unviewed_undeleted_and_stamped_now() -> None:
 def test_creating_records_snippet_created_at_aggregate_version_1() -> None:
     snippet = public()
     assert snippet.events == [
-        SnippetCreated(snippet_id=snippet.id, occurred_at=NOW, version=1, aggregate_version=1)
+        SnippetCreated(
+            snippet_id=snippet.id,
+            short_id="abc12345",
+            owner_id=OWNER,
+            occurred_at=NOW,
+            latest_version=1,
+            aggregate_version=1,
+            title="hello",
+            visibility="public",
+            language="python",
+            expires_at=None,
+        )
     ]
     assert snippet.aggregate_version == 1
 
@@ -180,7 +191,18 @@ def test_a_title_change_records_a_revision_of_the_same_version() -> None:
     snippet = public()
     snippet.revise(editor_id=OWNER, now=LATER, title="new")
     assert snippet.events[-1] == SnippetRevised(
-        snippet_id=snippet.id, occurred_at=LATER, version=1, title_changed=True, aggregate_version=2
+        snippet_id=snippet.id,
+        short_id="abc12345",
+        owner_id=OWNER,
+        occurred_at=LATER,
+        latest_version=1,
+        aggregate_version=2,
+        title="new",
+        visibility="public",
+        language="python",
+        expires_at=None,
+        title_changed=True,
+        new_version=False,
     )
 
 
@@ -229,10 +251,17 @@ def test_a_content_change_records_a_revision_of_the_new_version_without_title_ch
     snippet.revise(editor_id=OWNER, now=LATER, content="v2")
     assert snippet.events[-1] == SnippetRevised(
         snippet_id=snippet.id,
+        short_id="abc12345",
+        owner_id=OWNER,
         occurred_at=LATER,
-        version=2,
-        title_changed=False,
+        latest_version=2,
         aggregate_version=2,
+        title="hello",
+        visibility="public",
+        language="python",
+        expires_at=None,
+        title_changed=False,
+        new_version=True,
     )
 
 
@@ -357,10 +386,14 @@ def test_sharing_records_the_window_and_stamps_the_snippet() -> None:
     snippet.share(sharer_id=OWNER, number=1, ttl=HOUR, now=LATER)
     assert snippet.events[-1] == SnippetShared(
         snippet_id=snippet.id,
+        short_id="abc12345",
+        owner_id=OWNER,
         occurred_at=LATER,
-        version=1,
-        expires_at=LATER + HOUR,
+        latest_version=1,
         aggregate_version=2,
+        version=1,
+        visibility="private",
+        expires_at=LATER + HOUR,
     )
     assert snippet.updated_at == LATER
 
@@ -400,7 +433,12 @@ def test_deleting_marks_the_snippet_deleted_and_records_it() -> None:
     assert snippet.is_deleted
     assert (snippet.deleted_at, snippet.updated_at) == (LATER, LATER)
     assert snippet.events[-1] == SnippetDeleted(
-        snippet_id=snippet.id, occurred_at=LATER, aggregate_version=2
+        snippet_id=snippet.id,
+        short_id="abc12345",
+        owner_id=OWNER,
+        occurred_at=LATER,
+        latest_version=1,
+        aggregate_version=2,
     )
 
 

@@ -10,6 +10,7 @@ from swiftpaste.application.snippets.read_models import (
     SnippetListing,
     SnippetSummary,
 )
+from swiftpaste.domain.events import SnippetViewed
 from swiftpaste.domain.snippets import ShareGrant, Snippet, SnippetVersion
 
 
@@ -28,6 +29,13 @@ class SnippetRepository(Protocol):
 
     async def save(self, snippet: Snippet) -> None:
         """Write the snippet's changes and any new or re-shared versions."""
+
+    async def lock_with_due_expiries(self, now: datetime, limit: int) -> list[Snippet]:
+        """Lock up to `limit` live snippets with a share window that ended unannounced.
+
+        Each comes with just those versions loaded. Snippets locked elsewhere are
+        skipped, so concurrent schedulers split the work instead of repeating it.
+        """
 
 
 class SnippetQueries(Protocol):
@@ -53,6 +61,10 @@ class CachedSnippet(Protocol):
     def body(self) -> bytes | None: ...
 
     @property
+    def snippet_id(self) -> UUID | None:
+        """The snippet the cached body belongs to (with the body, else None)."""
+
+    @property
     def generation(self) -> bytes | None:
         """The snippet's invalidation counter when looked up; guards the later put."""
 
@@ -69,11 +81,18 @@ class SnippetCache(Protocol):
         body: bytes,
         ttl_seconds: int,
         generation: bytes | None,
+        snippet_id: UUID,
     ) -> None:
         """Store unless the snippet was invalidated since `generation` was read."""
 
     async def invalidate(self, short_id: str, latest_version: int) -> None:
         """Drop every cached version of the snippet (idempotent)."""
+
+
+class ViewRecorder(Protocol):
+    """Takes note of a successful read. Never blocks and never fails the read."""
+
+    def record(self, view: SnippetViewed) -> None: ...
 
 
 class ShareTokens(Protocol):

@@ -9,9 +9,11 @@ from swiftpaste.application.ports.snippets import (
     SnippetCache,
     SnippetQueries,
     SnippetRenderer,
+    ViewRecorder,
 )
 from swiftpaste.application.ports.system import Clock
 from swiftpaste.domain.errors import SnippetNotFound
+from swiftpaste.domain.events import SnippetViewed
 from swiftpaste.domain.snippets import ShareGrant, SnippetVersion, Visibility
 
 
@@ -41,7 +43,8 @@ class ReadSnippet:
     A cache hit returns the stored bytes without touching the database. On a miss
     the visibility and expiry rules run against PostgreSQL, the body is rendered
     once, and a public version is cached until the earlier of the cache TTL and its
-    expiry. Private versions are never cached.
+    expiry. Private versions are never cached. Every successful read, hit or miss,
+    is recorded as a view.
     """
 
     def __init__(
@@ -52,6 +55,7 @@ class ReadSnippet:
         share_tokens: ShareTokens,
         clock: Clock,
         policy: CachePolicy,
+        views: ViewRecorder,
     ) -> None:
         self._cache = cache
         self._queries = queries
@@ -59,10 +63,19 @@ class ReadSnippet:
         self._share_tokens = share_tokens
         self._clock = clock
         self._policy = policy
+        self._views = views
 
     async def __call__(self, query: ReadSnippetQuery) -> bytes:
         cached = await self._cache.get(query.short_id, query.version)
-        if cached.body is not None:
+        if cached.body is not None and cached.snippet_id is not None:
+            self._views.record(
+                SnippetViewed(
+                    snippet_id=cached.snippet_id,
+                    short_id=query.short_id,
+                    version=query.version,
+                    occurred_at=self._clock.now(),
+                ),
+            )
             return cached.body
         details = await self._queries.find(query.short_id, query.version)
         if details is None:
@@ -75,10 +88,21 @@ class ReadSnippet:
             now=now,
         )
         body = self._renderer.render(details, version)
+        snippet_id = details.snippet.id
         if version.visibility is Visibility.PUBLIC and not details.snippet.is_deleted:
             ttl = cache_ttl(version, self._policy, now)
             if ttl > 0:
-                await self._cache.put(query.short_id, query.version, body, ttl, cached.generation)
+                await self._cache.put(
+                    query.short_id, query.version, body, ttl, cached.generation, snippet_id
+                )
+        self._views.record(
+            SnippetViewed(
+                snippet_id=snippet_id,
+                short_id=query.short_id,
+                version=query.version,
+                occurred_at=now,
+            ),
+        )
         return body
 
     def _grant(self, token: str | None) -> ShareGrant | None:
@@ -88,17 +112,33 @@ class ReadSnippet:
 class ReadSnippetContent:
     """Just the content of a version, under the same access rules (for `/raw`)."""
 
-    def __init__(self, queries: SnippetQueries, share_tokens: ShareTokens, clock: Clock) -> None:
+    def __init__(
+        self,
+        queries: SnippetQueries,
+        share_tokens: ShareTokens,
+        clock: Clock,
+        views: ViewRecorder,
+    ) -> None:
         self._queries = queries
         self._share_tokens = share_tokens
         self._clock = clock
+        self._views = views
 
     async def __call__(self, query: ReadSnippetQuery) -> str:
         details = await self._queries.find(query.short_id, query.version)
         if details is None:
             raise SnippetNotFound("snippet not found")
         grant = self._share_tokens.verify(query.share_token) if query.share_token else None
+        now = self._clock.now()
         version = details.snippet.read(
-            query.version, reader_id=query.reader_id, grant=grant, now=self._clock.now()
+            query.version, reader_id=query.reader_id, grant=grant, now=now
+        )
+        self._views.record(
+            SnippetViewed(
+                snippet_id=details.snippet.id,
+                short_id=query.short_id,
+                version=query.version,
+                occurred_at=now,
+            ),
         )
         return version.content

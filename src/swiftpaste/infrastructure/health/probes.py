@@ -1,6 +1,7 @@
 """Dependency probes for the readiness report: one cheap round trip each."""
 
-from faststream.kafka import KafkaBroker
+from typing import Protocol
+
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -33,14 +34,18 @@ class KafkaUnreachable(Exception):
     """The broker did not answer a metadata request."""
 
 
+class KafkaClient(Protocol):
+    async def ping(self, timeout_seconds: float) -> bool: ...
+
+
 class KafkaProbe:
     name = "kafka"
     critical = False
 
-    def __init__(self, broker: KafkaBroker, timeout_seconds: float) -> None:
-        self._broker = broker
+    def __init__(self, client: KafkaClient, timeout_seconds: float) -> None:
+        self._client = client
         self._timeout = timeout_seconds
 
     async def check(self) -> None:
-        if not await self._broker.ping(timeout=self._timeout):
+        if not await self._client.ping(self._timeout):
             raise KafkaUnreachable("broker not connected or not answering")

@@ -1,5 +1,6 @@
 """SqlaSnippetRepository: the Snippet aggregate in `snippets` and `snippet_versions`."""
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from swiftpaste.application.ports.snippets import ShortIdTaken
 from swiftpaste.domain.snippets import Snippet, SnippetVersion, Visibility
 from swiftpaste.infrastructure.persistence.errors import violated_constraint
+from swiftpaste.infrastructure.persistence.outbox import TrackedAggregates
 from swiftpaste.infrastructure.persistence.tables import (
     SNIPPETS_SHORT_ID_UNIQUE,
     snippet_versions,
@@ -27,6 +29,7 @@ def to_version(row: Any, created_at_column: str = "created_at") -> SnippetVersio
         language=row.language,
         expires_at=row.expires_at,
         created_at=getattr(row, created_at_column),
+        expired_at=getattr(row, "expired_at", None),
     )
 
 
@@ -55,14 +58,19 @@ def _version_row(snippet_id: UUID, version: SnippetVersion) -> dict[str, Any]:
         "language": version.language,
         "expires_at": version.expires_at,
         "created_at": version.created_at,
+        "expired_at": version.expired_at,
     }
 
 
 class SqlaSnippetRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    """Every snippet it hands out or stages is tracked, so its events reach the outbox."""
+
+    def __init__(self, session: AsyncSession, aggregates: TrackedAggregates) -> None:
         self._session = session
+        self._aggregates = aggregates
 
     async def add(self, snippet: Snippet) -> None:
+        self._aggregates.track(snippet)
         try:
             # A savepoint, so a short-id collision leaves the transaction usable for a retry.
             async with self._session.begin_nested():
@@ -101,7 +109,50 @@ class SqlaSnippetRepository:
                 snippet_versions.c.version.in_(wanted),
             ),
         )
-        return to_snippet(row, {r.version: to_version(r) for r in version_rows})
+        snippet = to_snippet(row, {r.version: to_version(r) for r in version_rows})
+        self._aggregates.track(snippet)
+        return snippet
+
+    async def lock_with_due_expiries(self, now: datetime, limit: int) -> list[Snippet]:
+        """Live snippets with a share window that ended unannounced, with those versions.
+
+        Snippets another transaction holds are skipped (SKIP LOCKED), so scheduler
+        replicas share the work and never announce the same expiry twice. The
+        snippet row is locked before its versions, in the order every writer uses.
+        """
+        due = (
+            select(snippet_versions.c.snippet_id)
+            .where(
+                snippet_versions.c.expires_at <= now,
+                snippet_versions.c.expired_at.is_(None),
+            )
+            .scalar_subquery()
+        )
+        rows = (
+            await self._session.execute(
+                select(snippets)
+                .where(snippets.c.id.in_(due), snippets.c.deleted_at.is_(None))
+                .order_by(snippets.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True),
+            )
+        ).all()
+        if not rows:
+            return []
+        version_rows = await self._session.execute(
+            select(snippet_versions).where(
+                snippet_versions.c.snippet_id.in_([row.id for row in rows]),
+                snippet_versions.c.expires_at <= now,
+                snippet_versions.c.expired_at.is_(None),
+            ),
+        )
+        by_snippet: dict[UUID, dict[int, SnippetVersion]] = {row.id: {} for row in rows}
+        for version_row in version_rows:
+            by_snippet[version_row.snippet_id][version_row.version] = to_version(version_row)
+        found = [to_snippet(row, by_snippet[row.id]) for row in rows]
+        for snippet in found:
+            self._aggregates.track(snippet)
+        return found
 
     async def save(self, snippet: Snippet) -> None:
         await self._session.execute(
@@ -127,6 +178,9 @@ class SqlaSnippetRepository:
         await self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=[snippet_versions.c.snippet_id, snippet_versions.c.version],
-                set_={"expires_at": statement.excluded.expires_at},
+                set_={
+                    "expires_at": statement.excluded.expires_at,
+                    "expired_at": statement.excluded.expired_at,
+                },
             ),
         )

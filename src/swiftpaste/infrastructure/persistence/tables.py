@@ -7,6 +7,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -17,8 +18,10 @@ from sqlalchemy import (
     Uuid,
     false,
     func,
+    text,
     true,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 # Deterministic constraint names: migrations stay reviewable and errors can be
 # translated by name (see persistence.errors).
@@ -97,7 +100,72 @@ snippet_versions = Table(
     Column("language", String(32)),
     Column("expires_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # When the scheduler announced the end of the share window (NULL: not yet).
+    Column("expired_at", DateTime(timezone=True)),
     PrimaryKeyConstraint("snippet_id", "version"),
     CheckConstraint("visibility IN ('public', 'private')", name="visibility"),
     CheckConstraint("version >= 1", name="version_positive"),
+)
+# The scheduler's work list: shared versions whose window ended but was not announced.
+Index(
+    "ix_snippet_versions_expires_at_due",
+    snippet_versions.c.expires_at,
+    postgresql_where=snippet_versions.c.expires_at.is_not(None)
+    & snippet_versions.c.expired_at.is_(None),
+)
+
+OUTBOX_CHANNEL = "swiftpaste_outbox"
+"""NOTIFY channel the unit of work signals on commit; the relay LISTENs on it."""
+
+# Lifecycle events waiting for the relay, written in the transaction of the change.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("event_id", Uuid, nullable=False, unique=True),
+    Column("event_type", String(64), nullable=False),
+    Column("topic", String(249), nullable=False),
+    Column("message_key", String(64), nullable=False),
+    Column("message", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("published_at", DateTime(timezone=True)),
+)
+# The relay's queue: pending rows in commit order.
+Index("ix_outbox_pending", outbox.c.id, postgresql_where=outbox.c.published_at.is_(None))
+Index("ix_outbox_published_at", outbox.c.published_at)
+
+# What the indexer keeps for search: each live snippet's latest version.
+search_documents = Table(
+    "search_documents",
+    metadata,
+    Column("snippet_id", Uuid, ForeignKey("snippets.id", ondelete="CASCADE"), primary_key=True),
+    Column("short_id", String(8), nullable=False),
+    Column("owner_id", Uuid, nullable=False, index=True),
+    Column("title", String(1000), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("language", String(32)),
+    Column("visibility", String(7), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("snippet_created_at", DateTime(timezone=True), nullable=False),
+    Column("aggregate_version", Integer, nullable=False),
+    Column("indexed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Per consumer group and partition, the next offset whose effect is not yet stored:
+# written in the transaction that applies a batch, so a redelivered batch is skipped.
+consumer_offsets = Table(
+    "consumer_offsets",
+    metadata,
+    Column("group_id", String(255), nullable=False),
+    Column("topic", String(249), nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("next_offset", BigInteger, nullable=False),
+    Column(
+        "updated_at",
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=text("now()"),
+    ),
+    PrimaryKeyConstraint("group_id", "topic", "partition"),
 )

@@ -1,0 +1,224 @@
+"""Integration events: every message SwiftPaste puts on Kafka, as pydantic models.
+
+Each message is an envelope — `event_id`, `event_type`, `schema_version`,
+`occurred_at`, `snippet_id`, `aggregate_version`, `payload` — keyed by the snippet
+id, so one snippet's events stay in order within a partition. Consumers outside
+this codebase rely on these shapes: a field is never removed, renamed or retyped
+within a schema version (tests/unit/application/test_event_contract.py pins them);
+new optional fields may appear.
+
+`aggregate_version` grows by one with every lifecycle change of a snippet; a
+consumer that stores it can ignore anything older. Views change no state and
+carry 0.
+"""
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from swiftpaste.domain.events import (
+    DomainEvent,
+    SnippetCreated,
+    SnippetDeleted,
+    SnippetExpired,
+    SnippetRevised,
+    SnippetShared,
+    SnippetViewed,
+)
+
+SCHEMA_VERSION = 1
+
+Visibility = Literal["public", "private"]
+
+
+class _Model(BaseModel):
+    # Unknown fields are ignored, so a newer producer never breaks an older consumer.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class SnippetRef(_Model):
+    """What every lifecycle payload says about the snippet."""
+
+    short_id: str = Field(description="The snippet's 8-character link id.")
+    owner_id: UUID
+    latest_version: int = Field(ge=1, description="The newest version number after the change.")
+
+
+class SnippetCreatedPayload(SnippetRef):
+    title: str
+    visibility: Visibility
+    language: str | None
+    expires_at: datetime | None
+
+
+class SnippetRevisedPayload(SnippetRef):
+    title: str
+    visibility: Visibility = Field(description="Visibility of the latest version.")
+    language: str | None
+    expires_at: datetime | None
+    title_changed: bool
+    new_version: bool = Field(description="False when only the title changed.")
+
+
+class SnippetSharedPayload(SnippetRef):
+    version: int = Field(ge=1)
+    visibility: Visibility
+    expires_at: datetime
+
+
+class SnippetDeletedPayload(SnippetRef):
+    pass
+
+
+class SnippetExpiredPayload(SnippetRef):
+    version: int = Field(ge=1)
+    visibility: Visibility
+    expires_at: datetime
+
+
+class SnippetViewedPayload(_Model):
+    short_id: str
+    version: int | None = Field(description="The version asked for; null means the latest.")
+
+
+class _Envelope(_Model):
+    event_id: UUID
+    schema_version: int = SCHEMA_VERSION
+    occurred_at: datetime
+    snippet_id: UUID
+    aggregate_version: int = Field(ge=0)
+
+
+class SnippetCreatedEvent(_Envelope):
+    event_type: Literal["snippet.created"] = "snippet.created"
+    payload: SnippetCreatedPayload
+
+
+class SnippetRevisedEvent(_Envelope):
+    event_type: Literal["snippet.revised"] = "snippet.revised"
+    payload: SnippetRevisedPayload
+
+
+class SnippetSharedEvent(_Envelope):
+    event_type: Literal["snippet.shared"] = "snippet.shared"
+    payload: SnippetSharedPayload
+
+
+class SnippetDeletedEvent(_Envelope):
+    event_type: Literal["snippet.deleted"] = "snippet.deleted"
+    payload: SnippetDeletedPayload
+
+
+class SnippetExpiredEvent(_Envelope):
+    event_type: Literal["snippet.expired"] = "snippet.expired"
+    payload: SnippetExpiredPayload
+
+
+class SnippetViewedEvent(_Envelope):
+    event_type: Literal["snippet.viewed"] = "snippet.viewed"
+    payload: SnippetViewedPayload
+
+
+LifecycleEvent = Annotated[
+    SnippetCreatedEvent
+    | SnippetRevisedEvent
+    | SnippetSharedEvent
+    | SnippetDeletedEvent
+    | SnippetExpiredEvent,
+    Field(discriminator="event_type"),
+]
+"""Any message of the snippet-events topic."""
+
+LIFECYCLE_EVENTS: TypeAdapter[LifecycleEvent] = TypeAdapter(LifecycleEvent)
+
+ALL_EVENT_MODELS: tuple[type[_Envelope], ...] = (
+    SnippetCreatedEvent,
+    SnippetRevisedEvent,
+    SnippetSharedEvent,
+    SnippetDeletedEvent,
+    SnippetExpiredEvent,
+    SnippetViewedEvent,
+)
+
+
+def parse_lifecycle_event(data: bytes | str) -> LifecycleEvent:
+    """Validate a snippet-events message; raises pydantic.ValidationError if it is not one."""
+    return LIFECYCLE_EVENTS.validate_json(data)
+
+
+def _ref(event: DomainEvent) -> dict[str, object]:
+    return {
+        "short_id": event.short_id,
+        "owner_id": event.owner_id,
+        "latest_version": event.latest_version,
+    }
+
+
+def to_message(event: DomainEvent, event_id: UUID | None = None) -> LifecycleEvent:
+    """The envelope of a lifecycle event the aggregate recorded."""
+    envelope = {
+        "event_id": event_id or uuid4(),
+        "occurred_at": event.occurred_at,
+        "snippet_id": event.snippet_id,
+        "aggregate_version": event.aggregate_version,
+    }
+    match event:
+        case SnippetCreated():
+            return SnippetCreatedEvent.model_validate(
+                envelope
+                | {
+                    "payload": _ref(event)
+                    | {
+                        "title": event.title,
+                        "visibility": event.visibility,
+                        "language": event.language,
+                        "expires_at": event.expires_at,
+                    },
+                },
+            )
+        case SnippetRevised():
+            return SnippetRevisedEvent.model_validate(
+                envelope
+                | {
+                    "payload": _ref(event)
+                    | {
+                        "title": event.title,
+                        "visibility": event.visibility,
+                        "language": event.language,
+                        "expires_at": event.expires_at,
+                        "title_changed": event.title_changed,
+                        "new_version": event.new_version,
+                    },
+                },
+            )
+        case SnippetShared() | SnippetExpired():
+            model: type[SnippetSharedEvent | SnippetExpiredEvent] = (
+                SnippetSharedEvent if isinstance(event, SnippetShared) else SnippetExpiredEvent
+            )
+            return model.model_validate(
+                envelope
+                | {
+                    "payload": _ref(event)
+                    | {
+                        "version": event.version,
+                        "visibility": event.visibility,
+                        "expires_at": event.expires_at,
+                    },
+                },
+            )
+        case SnippetDeleted():
+            return SnippetDeletedEvent.model_validate(envelope | {"payload": _ref(event)})
+    msg = f"no message schema for {type(event).__name__}"
+    raise TypeError(msg)
+
+
+def viewed_message(view: SnippetViewed) -> SnippetViewedEvent:
+    return SnippetViewedEvent(
+        event_id=uuid4(),
+        occurred_at=view.occurred_at,
+        snippet_id=view.snippet_id,
+        aggregate_version=0,
+        payload=SnippetViewedPayload(short_id=view.short_id, version=view.version),
+    )

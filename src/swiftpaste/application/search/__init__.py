@@ -1,0 +1,1 @@
+"""Search use cases: keep the search documents in step with the snippets."""

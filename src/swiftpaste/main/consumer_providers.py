@@ -1,0 +1,41 @@
+"""Dishka providers of the consumers and `swiftpaste reindex`, beside the service's own."""
+
+from dishka import Provider, Scope, provide
+from redis.asyncio import Redis
+
+from swiftpaste.application.ports.consumers import (
+    CacheEvictor,
+    SearchDocuments,
+    SnippetSnapshots,
+    ViewLedger,
+)
+from swiftpaste.application.search.index_snippet import IndexSnippet
+from swiftpaste.application.search.rebuild_index import RebuildSearchIndex
+from swiftpaste.application.snippets.count_views import CountViews
+from swiftpaste.application.snippets.evict_cached_snippet import EvictCachedSnippet
+from swiftpaste.infrastructure.cache.snippet_cache import RedisSnippetCache
+from swiftpaste.infrastructure.persistence.search_documents import (
+    SqlaSearchDocuments,
+    SqlaSnippetSnapshots,
+)
+from swiftpaste.infrastructure.persistence.view_counts import SqlaViewLedger
+from swiftpaste.main.settings import Settings
+
+
+class ConsumerProvider(Provider):
+    """Adapters and use cases of the consumers; one message (or batch) is one REQUEST."""
+
+    @provide(scope=Scope.APP)
+    def cache_evictor(self, redis: Redis, settings: Settings) -> CacheEvictor:
+        # The same generation lifetime as the API's cache, whose keys it evicts.
+        return RedisSnippetCache(redis, generation_ttl_seconds=2 * settings.cache_ttl_seconds)
+
+    evict_cached_snippet = provide(EvictCachedSnippet, scope=Scope.APP)
+
+    snapshots = provide(SqlaSnippetSnapshots, scope=Scope.REQUEST, provides=SnippetSnapshots)
+    search_documents = provide(SqlaSearchDocuments, scope=Scope.REQUEST, provides=SearchDocuments)
+    view_ledger = provide(SqlaViewLedger, scope=Scope.REQUEST, provides=ViewLedger)
+
+    index_snippet = provide(IndexSnippet, scope=Scope.REQUEST)
+    rebuild_search_index = provide(RebuildSearchIndex, scope=Scope.REQUEST)
+    count_views = provide(CountViews, scope=Scope.REQUEST)

@@ -1,0 +1,64 @@
+"""Running a background worker (relay, consumer, scheduler) with its HTTP probes."""
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+
+import uvicorn
+
+from swiftpaste.presentation.http.worker_probes import WorkerProbes
+
+logger = logging.getLogger(__name__)
+
+
+class _QuietServer(uvicorn.Server):
+    """Leaves SIGINT/SIGTERM to the worker, which stops the server itself."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def probe_server(
+    app: WorkerProbes | Callable[..., Awaitable[None]], host: str, port: int
+) -> uvicorn.Server:
+    """A uvicorn server for the probes, run inside the worker's event loop."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        loop="none",
+        lifespan="auto",
+        access_log=False,
+        log_config=None,
+        server_header=False,
+    )
+    return _QuietServer(config)
+
+
+async def run_until_signalled(
+    work: Callable[[asyncio.Event], Awaitable[None]],
+    probes: WorkerProbes,
+    host: str,
+    port: int,
+) -> None:
+    """Run `work(stop)` beside the probe server until SIGINT/SIGTERM sets `stop`.
+
+    `work` must return soon after `stop` is set (finishing what it holds). Port 0
+    disables the probe server.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    server = probe_server(probes, host, port) if port else None
+    serving = asyncio.create_task(server.serve()) if server else None
+    try:
+        await work(stop)
+    finally:
+        if server is not None and serving is not None:
+            server.should_exit = True
+            with contextlib.suppress(Exception):
+                await serving

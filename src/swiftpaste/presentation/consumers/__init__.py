@@ -1,0 +1,1 @@
+"""Kafka edge: the FastStream subscribers of the consumers and their failure handling."""
