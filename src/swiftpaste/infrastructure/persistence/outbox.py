@@ -61,6 +61,11 @@ async def write_to_outbox(
                 "message": message.model_dump(mode="json"),
             },
         )
-    await session.execute(insert(outbox), rows)
-    # Delivered to listeners only at commit, and folded into one per transaction.
-    await session.execute(select(func.pg_notify(OUTBOX_CHANNEL, "")))
+    # One round trip: PostgreSQL runs a data-modifying WITH exactly once. The NOTIFY
+    # reaches listeners only at commit, folded into one per transaction.
+    inserted = insert(outbox).values(rows).returning(outbox.c.id).cte("inserted")
+    await session.execute(
+        select(func.pg_notify(OUTBOX_CHANNEL, "")).select_from(
+            select(func.count()).select_from(inserted).subquery()
+        )
+    )

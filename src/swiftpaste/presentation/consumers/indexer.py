@@ -24,6 +24,7 @@ def subscribe_indexer(broker: KafkaBroker, subscription: Subscription) -> DeadLe
         auto_offset_reset="earliest",
         session_timeout_ms=subscription.session_timeout_ms,
         heartbeat_interval_ms=subscription.heartbeat_interval_ms,
+        fetch_max_wait_ms=subscription.fetch_max_wait_ms,
         no_reply=True,
         title=f"{subscription.topic}:{subscription.consumer}",
         description=(

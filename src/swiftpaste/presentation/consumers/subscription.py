@@ -17,6 +17,8 @@ class Subscription:
     heartbeat_interval_ms: int = 3_000
     batch_max_records: int = 1000
     batch_timeout_ms: int = 200
+    fetch_max_wait_ms: int = 50
+    """How long the broker may hold an empty fetch: a bound on the lag of a quiet topic."""
 
 
 class Outcome(StrEnum):
