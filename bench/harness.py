@@ -191,6 +191,10 @@ class Processes:
         self._children.append(child)
         return child
 
+    @property
+    def children(self) -> list[Child]:
+        return list(self._children)
+
     def stop(self, child: Child, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
         """SIGTERM to the child's process group (its pid), then SIGKILL. Idempotent."""
         if child.running():
@@ -394,6 +398,61 @@ def scrape_counters(client: httpx.Client, names: Sequence[str]) -> dict[str, flo
     return totals
 
 
+def process_cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) of `pid`, its live descendants and its reaped children.
+
+    PostgreSQL serves each connection from a child process: counting the tree charges the
+    server with its backends. None when the process is gone.
+    """
+    import psutil  # noqa: PLC0415 - a development dependency, only needed here
+
+    try:
+        process = psutil.Process(pid)
+        times = process.cpu_times()
+        total = times.user + times.system + times.children_user + times.children_system
+        for child in process.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                child_times = child.cpu_times()
+                total += child_times.user + child_times.system
+    except psutil.Error:
+        return None
+    return total
+
+
+def runner_children_cpu_seconds() -> float:
+    """CPU time of the runner's children that have exited and been waited for (k6 runs)."""
+    import resource  # noqa: PLC0415 - POSIX only, like the rest of the runner
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class CpuMeter:
+    """CPU seconds spent by each process of a run, between `start()` and `stop()`.
+
+    k6 and the machine share the CPUs with the server under test, so where the CPU went
+    (server, Valkey, PostgreSQL, Kafka, k6) explains a ratio better than the ratio alone.
+    """
+
+    def __init__(self, pids: Mapping[str, int | None]) -> None:
+        self._pids = {name: pid for name, pid in pids.items() if pid is not None}
+        self._before: dict[str, float | None] = {}
+        self._k6_before = 0.0
+
+    def start(self) -> None:
+        self._before = {name: process_cpu_seconds(pid) for name, pid in self._pids.items()}
+        self._k6_before = runner_children_cpu_seconds()
+
+    def stop(self) -> dict[str, float]:
+        spent: dict[str, float] = {}
+        for name, pid in self._pids.items():
+            before, after = self._before.get(name), process_cpu_seconds(pid)
+            if before is not None and after is not None:
+                spent[name] = after - before
+        spent["k6"] = runner_children_cpu_seconds() - self._k6_before
+        return spent
+
+
 class Session:
     """One run of the runner: what it starts, where its logs go, and the cleanup on exit."""
 
@@ -437,6 +496,36 @@ class Session:
                 self._stack = None
         finally:
             signal.signal(signal.SIGINT, previous)
+
+    def server_pids(self) -> dict[str, int | None]:
+        """The embedded servers this session started (none with BENCH_BASE_URL)."""
+        if self._stack is None:
+            return {}
+        stack = self._stack
+        return {
+            "postgres": stack.postgres.pid(),
+            "valkey": stack.valkey.pid(),
+            "kafka": stack.kafka.pid(),
+        }
+
+    def server_urls(self) -> dict[str, str]:
+        """DATABASE_URL, REDIS_URL and KAFKA_BOOTSTRAP_SERVERS of the servers this session
+        started (after `api()`); empty with BENCH_BASE_URL."""
+        if self._stack is None:
+            return {}
+        endpoints = self._stack.endpoints
+        return {
+            "DATABASE_URL": endpoints.database_url,
+            "REDIS_URL": endpoints.redis_url,
+            "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
+        }
+
+    def child_pid(self, name: str) -> int | None:
+        """The pid of the running child started under `name` (`api`, `bare`), if any."""
+        for child in self.processes.children:
+            if child.name == name and child.running():
+                return child.pid
+        return None
 
     @property
     def k6_command(self) -> list[str]:

@@ -27,6 +27,7 @@ import httpx
 from bench.harness import (
     BENCH_DIR,
     BenchError,
+    CpuMeter,
     K6Result,
     Session,
     machine_info,
@@ -298,6 +299,9 @@ def scenario_data(scenario: str, prepared: Prepared) -> dict[str, Any]:
 class Measured:
     results: dict[str, K6Result] = field(default_factory=dict)
     cache_counters: dict[str, dict[str, float] | None] = field(default_factory=dict)
+    cpu_seconds: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per scenario, summed over rounds: CPU seconds each process spent during k6's run."""
+    requests: dict[str, int] = field(default_factory=dict)
 
 
 def run_scenarios(
@@ -322,6 +326,9 @@ def run_scenarios(
             of_rounds = f", round {round_}/{args.rounds}" if args.rounds > 1 else ""
             say(f"k6: {scenario}{of_rounds}, {args.vus} VUs for {args.duration} at {base_url}")
             before = scrape_counters(api_client, CACHE_COUNTERS) if api_client else None
+            server = "api" if scenario in API_SCENARIOS else "bare"
+            meter = CpuMeter({server: session.child_pid(server), **session.server_pids()})
+            meter.start()
             result = session.run_k6(
                 SCRIPT,
                 scenario,
@@ -331,7 +338,14 @@ def run_scenarios(
                 data=data,
                 label=scenario if args.rounds == 1 else f"{scenario}-round{round_}",
             )
+            spent = meter.stop()
             runs.setdefault(scenario, []).append(result)
+            total_cpu = measured.cpu_seconds.setdefault(scenario, {})
+            for name, seconds in spent.items():
+                total_cpu[name] = total_cpu.get(name, 0.0) + seconds
+            measured.requests[scenario] = measured.requests.get(scenario, 0) + int(
+                result.summary.get("requests", 0)
+            )
             after = scrape_counters(api_client, CACHE_COUNTERS) if api_client else None
             delta = _counter_delta(before, after)
             if delta is not None:
@@ -341,6 +355,27 @@ def run_scenarios(
                 }
     measured.results = {name: combine_rounds(results) for name, results in runs.items()}
     return measured
+
+
+def cpu_per_request(measured: Measured) -> dict[str, dict[str, float]]:
+    """Per scenario: CPU µs per request of each process (server, servers, k6)."""
+    table: dict[str, dict[str, float]] = {}
+    for scenario, spent in measured.cpu_seconds.items():
+        requests = measured.requests.get(scenario, 0)
+        if requests:
+            table[scenario] = {name: round(s / requests * 1e6, 1) for name, s in spent.items()}
+    return table
+
+
+def format_cpu(table: dict[str, dict[str, float]]) -> str:
+    names = ["api", "bare", "valkey", "postgres", "kafka", "k6"]
+    present = [name for name in names if any(name in row for row in table.values())]
+    lines = ["CPU µs per request, by process (during the k6 run):"]
+    lines.append(f"{'scenario':<10}" + "".join(f"{name:>10}" for name in present))
+    for scenario, row in table.items():
+        cells = "".join(f"{row[name]:>10.0f}" if name in row else f"{'-':>10}" for name in present)
+        lines.append(f"{scenario:<10}" + cells)
+    return "\n".join(lines)
 
 
 def _size_stats(sizes: list[int]) -> dict[str, float] | None:
@@ -374,10 +409,11 @@ def run(args: argparse.Namespace, session: Session) -> SuiteOutcome:
     results = measured.results
     evaluated = evaluate(TARGETS, results)
     table = format_table(results)
+    cpu_table = cpu_per_request(measured)
     skipped_lines = "".join(f"SKIP  {name}: {why}\n" for name, why in prepared.skipped.items())
     say(
         f"results (VUs {args.vus}, duration {args.duration}, rounds {args.rounds}):"
-        f"\n\n{table}\n\n{format_targets(evaluated)}\n{skipped_lines}"
+        f"\n\n{table}\n\n{format_cpu(cpu_table)}\n\n{format_targets(evaluated)}\n{skipped_lines}"
     )
     for name, result in results.items():
         unexpected = result.summary.get("unexpected_status", {})
@@ -418,6 +454,8 @@ def run(args: argparse.Namespace, session: Session) -> SuiteOutcome:
                 "thresholds_ok": result.thresholds_ok,
                 "summary": result.summary,
                 "cache_counters_delta": measured.cache_counters.get(name),
+                "cpu_seconds": measured.cpu_seconds.get(name),
+                "cpu_us_per_request": cpu_table.get(name),
                 "k6_log": str(result.log_path),
             }
             for name, result in results.items()

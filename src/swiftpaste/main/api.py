@@ -11,6 +11,10 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from swiftpaste.application.ports.rate_limit import RateLimitExceeded
+from swiftpaste.application.ports.snippets import ViewRecorder
+from swiftpaste.application.ports.system import Clock
+from swiftpaste.infrastructure.cache.hot_read import RedisHotReads
+from swiftpaste.infrastructure.cache.resp import LeanRedis
 from swiftpaste.infrastructure.messaging.views import KafkaViewPublisher
 from swiftpaste.main.logging import configure_logging
 from swiftpaste.main.providers import service_providers
@@ -18,8 +22,12 @@ from swiftpaste.main.settings import Settings, load_settings
 from swiftpaste.presentation.http import auth, health, snippets, users
 from swiftpaste.presentation.http.body_limit import BodyLimitMiddleware
 from swiftpaste.presentation.http.errors import install_error_handlers, unavailable_handler
+from swiftpaste.presentation.http.fast_read import FastReadLane, FastReadServices, FastReadWiring
 from swiftpaste.presentation.http.middleware import RequestContextMiddleware
-from swiftpaste.presentation.http.rate_limit import rate_limit_exceeded_handler
+from swiftpaste.presentation.http.rate_limit import (
+    RateLimitSettings,
+    rate_limit_exceeded_handler,
+)
 
 _QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE when statement_timeout cancels a query
 
@@ -41,6 +49,7 @@ def make_container(settings: Settings, *providers: Provider) -> AsyncContainer:
 
 def make_api(settings: Settings, *providers: Provider) -> FastAPI:
     container = make_container(settings, *providers)
+    fast_reads = FastReadWiring(cors_enabled=bool(settings.cors_allow_origins))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -48,9 +57,20 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
         # the API serves (readiness reports Kafka degraded until then).
         views = await container.get(KafkaViewPublisher)
         views.start()
+        hot_reads = _hot_reads(settings)
+        if hot_reads is not None:
+            fast_reads.services = FastReadServices(
+                hot_reads=hot_reads,
+                views=await container.get(ViewRecorder),
+                clock=await container.get(Clock),
+                limits=await container.get(RateLimitSettings),
+            )
         try:
             yield
         finally:
+            fast_reads.services = None
+            if hot_reads is not None:
+                await hot_reads.aclose()
             await views.stop()
             await container.close()
 
@@ -84,9 +104,21 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
         )
     setup_dishka(container, app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.request_body_limit)
+    # The anonymous cache-hit read, answered before routing; inside the request context.
+    app.add_middleware(FastReadLane, wiring=fast_reads)
     # Added last, so it is the outermost: it sees every request and every response.
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def _hot_reads(settings: Settings) -> RedisHotReads | None:
+    """The fast read lane's Redis access, unless the Redis URL needs what its client lacks."""
+    client = LeanRedis.from_url(
+        settings.redis_url,
+        socket_timeout_seconds=settings.redis_socket_timeout_seconds,
+        max_connections=settings.redis_max_connections,
+    )
+    return None if client is None else RedisHotReads(client)
 
 
 _database_unavailable = unavailable_handler(

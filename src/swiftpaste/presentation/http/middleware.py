@@ -35,24 +35,26 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
-def _incoming_request_id(scope: Scope) -> str:
+_SECURITY_HEADER_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
+_MAX_CACHED_LABEL_SETS = 1024  # methods are the client's choice: do not cache without bound
+
+
+def _request_headers(scope: Scope) -> tuple[str, int]:
+    """The request id to use (the incoming one if sane) and the announced body size."""
+    request_id: str | None = None
+    content_length: int | None = None
     for name, value in scope["headers"]:
         if name == b"x-request-id":
-            candidate: str = value.decode("latin-1")
-            if _SANE_REQUEST_ID.fullmatch(candidate):
-                return candidate
-            break
-    return uuid.uuid4().hex
-
-
-def _content_length(scope: Scope) -> int:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
+            if request_id is None:
+                candidate: str = value.decode("latin-1")
+                # Only the first header counts: an insane one is replaced, not skipped.
+                request_id = candidate if _SANE_REQUEST_ID.fullmatch(candidate) else ""
+        elif name == b"content-length" and content_length is None:
             try:
-                return int(value)
+                content_length = int(value)
             except ValueError:
-                return 0
-    return 0
+                content_length = 0
+    return request_id or uuid.uuid4().hex, content_length or 0
 
 
 def route_template(scope: Scope) -> str:
@@ -62,9 +64,28 @@ def route_template(scope: Scope) -> str:
     return UNMATCHED_ROUTE
 
 
+class _RouteMetrics:
+    """The label children of one (method, route, status), looked up once."""
+
+    __slots__ = ("errors", "latency", "request_size", "requests", "response_size")
+
+    def __init__(self, method: str, route: str, status: int) -> None:
+        status_label = str(status)
+        self.requests = HTTP_REQUESTS.labels(method, route, status_label)
+        self.errors = (
+            HTTP_REQUEST_ERRORS.labels(method, route, status_label)
+            if status >= 400  # noqa: PLR2004
+            else None
+        )
+        self.latency = HTTP_REQUEST_LATENCY.labels(method, route)
+        self.request_size = HTTP_REQUEST_SIZE.labels(method, route)
+        self.response_size = HTTP_RESPONSE_SIZE.labels(method, route)
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._metrics: dict[tuple[str, str, int], _RouteMetrics] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,7 +93,7 @@ class RequestContextMiddleware:
             return
 
         started = time.perf_counter()
-        request_id = _incoming_request_id(scope)
+        request_id, request_bytes = _request_headers(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         request_id_header = (b"x-request-id", request_id.encode("latin-1"))
         status = 500
@@ -82,12 +103,19 @@ class RequestContextMiddleware:
             nonlocal status, response_bytes
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"
-                ]
-                present = {k.lower() for k, _ in headers}
+                headers = []
+                present = set()
+                for header in message.get("headers", ()):
+                    name = header[0].lower()
+                    if name != b"x-request-id":
+                        headers.append(header)
+                        if name in _SECURITY_HEADER_NAMES:
+                            present.add(name)
                 headers.append(request_id_header)
-                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                if present:
+                    headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                else:
+                    headers.extend(SECURITY_HEADERS)
                 message["headers"] = headers
             elif message["type"] == "http.response.body":
                 response_bytes += len(message.get("body", b""))
@@ -96,22 +124,34 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_context)
         finally:
-            self._observe(scope, request_id, status, response_bytes, started)
+            self._observe(scope, request_id, status, request_bytes, response_bytes, started)
 
-    @staticmethod
     def _observe(
-        scope: Scope, request_id: str, status: int, response_bytes: int, started: float
+        self,
+        scope: Scope,
+        request_id: str,
+        status: int,
+        request_bytes: int,
+        response_bytes: int,
+        started: float,
     ) -> None:
         elapsed = time.perf_counter() - started
         method: str = scope["method"]
         route = route_template(scope)
-        status_label = str(status)
-        HTTP_REQUESTS.labels(method, route, status_label).inc()
-        if status >= 400:  # noqa: PLR2004
-            HTTP_REQUEST_ERRORS.labels(method, route, status_label).inc()
-        HTTP_REQUEST_LATENCY.labels(method, route).observe(elapsed)
-        HTTP_REQUEST_SIZE.labels(method, route).observe(_content_length(scope))
-        HTTP_RESPONSE_SIZE.labels(method, route).observe(response_bytes)
+        key = (method, route, status)
+        metrics = self._metrics.get(key)
+        if metrics is None:
+            metrics = _RouteMetrics(method, route, status)
+            if len(self._metrics) < _MAX_CACHED_LABEL_SETS:
+                self._metrics[key] = metrics
+        metrics.requests.inc()
+        if metrics.errors is not None:
+            metrics.errors.inc()
+        metrics.latency.observe(elapsed)
+        metrics.request_size.observe(request_bytes)
+        metrics.response_size.observe(response_bytes)
+        if not access_logger.isEnabledFor(logging.INFO):
+            return
         extra: dict[str, Any] = {
             "request_id": request_id,
             "method": method,
@@ -121,4 +161,17 @@ class RequestContextMiddleware:
             "latency_ms": round(elapsed * 1000, 2),
             "client": (scope.get("client") or ("", 0))[0],
         }
-        access_logger.info("%s %s %s", method, route, status, extra=extra)
+        # Logger.info less its search of the call stack for a file and line that the
+        # JSON lines do not carry: one record per request, so it adds up.
+        record = access_logger.makeRecord(
+            access_logger.name,
+            logging.INFO,
+            __file__,
+            0,
+            "%s %s %s",
+            (method, route, status),
+            None,
+            func="__call__",
+            extra=extra,
+        )
+        access_logger.handle(record)

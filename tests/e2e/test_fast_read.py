@@ -1,0 +1,477 @@
+"""The fast read lane against real servers: it answers exactly as the route would.
+
+Every comparison sends the same request to two apps built from the same settings, one with
+the lane and one without it (the route alone, the reference), each request from an address
+of its own so both see a fresh rate-limit bucket, and with the same X-Request-Id.
+"""
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from dishka import Provider, Scope, provide
+from fastapi import FastAPI
+from prometheus_client import REGISTRY
+from redis.asyncio import Redis
+
+from swiftpaste.application.ports.snippets import ViewRecorder
+from swiftpaste.domain.events import SnippetViewed
+from swiftpaste.infrastructure.cache.resp import LeanRedis, LeanRedisError
+from swiftpaste.main.api import make_api
+from swiftpaste.main.settings import Settings
+from swiftpaste.presentation.http.fast_read import FastReadLane
+from tests.conftest import Servers, free_port
+from tests.e2e.conftest import Account, make_settings, register_and_log_in
+from tests.e2e.test_snippets import SNIPPETS, create
+
+
+def _address() -> str:
+    """A client address no other request used: a fresh rate-limit bucket."""
+    return f"198.18.{random.randrange(256)}.{random.randrange(1, 255)}"
+
+
+@dataclass
+class Downstream:
+    """Counts the requests the lane passes on to the route."""
+
+    app: Any
+    calls: int = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.calls += 1
+        await self.app(scope, receive, send)
+
+
+@dataclass
+class Api:
+    app: FastAPI
+    downstream: Downstream | None = None
+
+    async def get(
+        self,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        method: str = "GET",
+        address: str | None = None,
+    ) -> httpx.Response:
+        transport = httpx.ASGITransport(app=self.app, client=(address or _address(), 4321))
+        async with httpx.AsyncClient(transport=transport, base_url="http://swiftpaste.test") as c:
+            return await c.request(method, path, headers=headers)
+
+    @property
+    def passed_on(self) -> int:
+        assert self.downstream is not None
+        return self.downstream.calls
+
+
+def _spy_on_lane(app: FastAPI) -> Downstream:
+    """Wraps what the lane passes requests on to (the stack is built by the first request)."""
+    layer: Any = app.middleware_stack
+    while layer is not None and not isinstance(layer, FastReadLane):
+        layer = getattr(layer, "app", None)
+    assert isinstance(layer, FastReadLane), "the lane is not in the middleware stack"
+    downstream = Downstream(layer.app)
+    layer.app = downstream
+    return downstream
+
+
+@asynccontextmanager
+async def running(
+    settings: Settings, *providers: Provider, lane: bool = True
+) -> AsyncIterator[Api]:
+    app = make_api(settings, *providers)
+    if not lane:
+        lane_class: object = FastReadLane
+        app.user_middleware = [m for m in app.user_middleware if m.cls is not lane_class]
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
+        api = Api(app)
+        await api.get("/v1/api/health/health")  # builds the middleware stack
+        if lane:
+            api.downstream = _spy_on_lane(app)
+        yield api
+
+
+@dataclass
+class Pair:
+    lane: Api
+    route: Api
+
+    async def both(
+        self, path: str, headers: dict[str, str] | None = None, method: str = "GET"
+    ) -> tuple[httpx.Response, httpx.Response]:
+        same_id = {"X-Request-Id": f"fast-read-{random.randrange(10**9)}", **(headers or {})}
+        via_lane = await self.lane.get(path, headers=same_id, method=method)
+        via_route = await self.route.get(path, headers=same_id, method=method)
+        return via_lane, via_route
+
+
+def assert_same(
+    via_lane: httpx.Response, via_route: httpx.Response, *, one_bucket: bool = False
+) -> None:
+    """Same status, body and headers. `one_bucket`: both requests spent from one budget
+    (a signed-in user's), the lane's first, so the route's shows one request less left."""
+    assert via_lane.status_code == via_route.status_code, via_lane.text
+    assert via_lane.content == via_route.content
+    if not one_bucket:
+        assert via_lane.headers.raw == via_route.headers.raw
+        return
+    remaining = b"ratelimit-remaining"
+    lane_headers = [(k, v) for k, v in via_lane.headers.raw if k != remaining]
+    route_headers = [(k, v) for k, v in via_route.headers.raw if k != remaining]
+    assert lane_headers == route_headers
+    left = int(via_lane.headers.get(remaining.decode(), -1))
+    assert int(via_route.headers.get(remaining.decode(), -2)) == left - 1
+
+
+@pytest.fixture
+async def pair(settings: Settings) -> AsyncIterator[Pair]:
+    async with running(settings) as lane, running(settings, lane=False) as route:
+        yield Pair(lane, route)
+
+
+@pytest.fixture
+async def owner(client: httpx.AsyncClient) -> Account:
+    return await register_and_log_in(client)
+
+
+def _metric(name: str) -> float:
+    return REGISTRY.get_sample_value(name) or 0.0
+
+
+# --- same answers ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["", "?version=1", "?v=1", "?version=1&v=1"])
+async def test_a_hit_is_the_route_answer_byte_for_byte(
+    pair: Pair, client: httpx.AsyncClient, owner: Account, query: str
+) -> None:
+    snippet = await create(client, owner, language="python")
+    path = f"{SNIPPETS}/{snippet['short_id']}{query}"
+    assert (await pair.route.get(path)).status_code == 200  # fills the cache
+    hits = _metric("cache_hit_total")
+    passed_on = pair.lane.passed_on
+    via_lane, via_route = await pair.both(path)
+    assert pair.lane.passed_on == passed_on  # answered by the lane itself
+    assert _metric("cache_hit_total") == hits + 2
+    assert via_lane.status_code == 200
+    assert_same(via_lane, via_route)
+    assert via_lane.headers["RateLimit-Remaining"] == str(1_000_000 - 1)
+    assert via_lane.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_refusals_are_the_route_429(
+    servers: Servers, database_url: str, client: httpx.AsyncClient, owner: Account
+) -> None:
+    settings = make_settings(
+        servers,
+        database_url,
+        rate_limit_read_capacity=2,
+        rate_limit_read_refill_per_second=0.001,
+    )
+    snippet = await create(client, owner)
+    path = f"{SNIPPETS}/{snippet['short_id']}"
+    async with running(settings) as lane, running(settings, lane=False) as route:
+        refused = []
+        for api in (lane, route):
+            address = _address()
+            statuses = [(await api.get(path, address=address)).status_code for _ in range(2)]
+            assert statuses == [200, 200]
+            refused.append(
+                await api.get(path, address=address, headers={"X-Request-Id": "refused-1"})
+            )
+        passed_on = lane.passed_on
+        assert_same(*refused)
+        assert lane.passed_on == passed_on
+    via_lane = refused[0]
+    assert via_lane.status_code == 429
+    assert via_lane.json()["error"]["code"] == "rate_limited"
+    assert int(via_lane.headers["Retry-After"]) >= 1
+
+
+async def test_the_budget_is_spent_once_per_request_hit_or_miss(
+    servers: Servers, database_url: str, client: httpx.AsyncClient, owner: Account
+) -> None:
+    settings = make_settings(
+        servers,
+        database_url,
+        rate_limit_read_capacity=50,
+        rate_limit_read_refill_per_second=0.001,
+    )
+    public = await create(client, owner)
+    private = await create(client, owner, visibility="private")
+    path = f"{SNIPPETS}/{public['short_id']}"
+    address = _address()
+    async with running(settings) as lane:
+
+        async def remaining(suffix: str = "") -> int:
+            response = await lane.get(path + suffix, address=address)
+            assert response.status_code == 200
+            return int(response.headers["RateLimit-Remaining"])
+
+        hits, misses = _metric("cache_hit_total"), _metric("cache_miss_total")
+        assert await remaining() == 49  # miss: the route reads PostgreSQL
+        assert await remaining() == 48  # hit
+        assert await remaining("?version=1") == 47  # miss
+        assert await remaining("?v=1") == 46  # hit
+        assert _metric("cache_hit_total") == hits + 2
+        assert _metric("cache_miss_total") == misses + 2
+        for other in (f"{SNIPPETS}/{private['short_id']}", f"{SNIPPETS}/zzzzzzzz"):
+            assert (await lane.get(other, address=address)).status_code == 404
+        assert await remaining() == 43  # each 404 spent one, once
+
+
+@dataclass
+class Case:
+    name: str
+    path: Callable[[dict[str, Any]], str]
+    headers: Callable[[Account], dict[str, str]] = field(default=lambda _: {})
+    method: str = "GET"
+    one_bucket: bool = False
+
+
+CASES = [
+    Case("unknown", lambda s: f"{SNIPPETS}/zzzzzzzz"),
+    Case("not a short id", lambda s: f"{SNIPPETS}/0O1lI"),
+    Case("version too high", lambda s: f"{SNIPPETS}/{s['short_id']}?version=9"),
+    Case("version zero", lambda s: f"{SNIPPETS}/{s['short_id']}?version=0"),
+    Case("version not a number", lambda s: f"{SNIPPETS}/{s['short_id']}?version=one"),
+    Case("versions disagree", lambda s: f"{SNIPPETS}/{s['short_id']}?version=1&v=2"),
+    Case("a bogus share token", lambda s: f"{SNIPPETS}/{s['short_id']}?token=bogus"),
+    Case("an unknown parameter", lambda s: f"{SNIPPETS}/{s['short_id']}?page=2"),
+    Case("HEAD", lambda s: f"{SNIPPETS}/{s['short_id']}", method="HEAD"),
+    Case(
+        "an invalid token",
+        lambda s: f"{SNIPPETS}/{s['short_id']}",
+        lambda _: {"Authorization": "Bearer nope"},
+    ),
+    Case(
+        "the owner",
+        lambda s: f"{SNIPPETS}/{s['short_id']}",
+        lambda owner: owner.auth,
+        one_bucket=True,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+async def test_everything_else_is_answered_as_the_route_does(
+    pair: Pair, client: httpx.AsyncClient, owner: Account, case: Case
+) -> None:
+    snippet = await create(client, owner)
+    await pair.route.get(f"{SNIPPETS}/{snippet['short_id']}")  # cached
+    via_lane, via_route = await pair.both(case.path(snippet), case.headers(owner), case.method)
+    assert_same(via_lane, via_route, one_bucket=case.one_bucket)
+
+
+async def test_private_deleted_and_expired_snippets_answer_as_before(
+    pair: Pair, client: httpx.AsyncClient, owner: Account
+) -> None:
+    private = await create(client, owner, visibility="private")
+    deleted = await create(client, owner)
+    soon = datetime.now(UTC) + timedelta(seconds=2)
+    expiring = await create(client, owner, expires_at=soon.isoformat())
+    for snippet in (deleted, expiring):
+        assert (await pair.route.get(f"{SNIPPETS}/{snippet['short_id']}")).status_code == 200
+    gone = await client.delete(f"{SNIPPETS}/{deleted['id']}", headers=owner.auth)
+    assert gone.status_code == 204
+    await asyncio.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.2)
+    expected = {private["short_id"]: 404, deleted["short_id"]: 404, expiring["short_id"]: 410}
+    for short_id, status in expected.items():
+        via_lane, via_route = await pair.both(f"{SNIPPETS}/{short_id}")
+        assert via_lane.status_code == status
+        assert_same(via_lane, via_route)
+    # The owner still reads the expired version: through the route, as before.
+    mine = await pair.lane.get(f"{SNIPPETS}/{expiring['short_id']}", headers=owner.auth)
+    assert mine.status_code == 200
+
+
+async def test_hits_are_counted_and_logged_under_the_route_template(
+    pair: Pair, client: httpx.AsyncClient, owner: Account, caplog: pytest.LogCaptureFixture
+) -> None:
+    snippet = await create(client, owner)
+    path = f"{SNIPPETS}/{snippet['short_id']}"
+    labels = {"method": "GET", "route": "/v1/api/snippet/{short_id}", "status": "200"}
+    before = REGISTRY.get_sample_value("http_requests_total", labels) or 0.0
+    await pair.lane.get(path)  # miss
+    passed_on = pair.lane.passed_on
+    with caplog.at_level("INFO", logger="swiftpaste.access"):
+        await pair.lane.get(path, headers={"X-Request-Id": "logged-hit"})  # hit
+    assert pair.lane.passed_on == passed_on
+    assert REGISTRY.get_sample_value("http_requests_total", labels) == before + 2
+    (record,) = [r for r in caplog.records if getattr(r, "request_id", None) == "logged-hit"]
+    assert record.getMessage() == "GET /v1/api/snippet/{short_id} 200"
+    fields = {name: getattr(record, name) for name in ("method", "route", "path", "status")}
+    assert fields == {
+        "method": "GET",
+        "route": "/v1/api/snippet/{short_id}",
+        "path": path,
+        "status": 200,
+    }
+    assert record.__dict__["latency_ms"] >= 0
+    assert record.__dict__["client"].startswith("198.18.")
+
+
+# --- views -------------------------------------------------------------------------------
+
+
+class RecordedViews(Provider):
+    def __init__(self) -> None:
+        super().__init__(scope=Scope.APP)
+        self.views: list[SnippetViewed] = []
+
+    @provide(override=True)
+    def views_recorder(self) -> ViewRecorder:
+        views = self.views
+
+        class Recorder:
+            def record(self, view: SnippetViewed) -> None:
+                views.append(view)
+
+        return Recorder()
+
+
+async def test_a_hit_records_a_view(
+    settings: Settings, client: httpx.AsyncClient, owner: Account
+) -> None:
+    snippet = await create(client, owner)
+    recorded = RecordedViews()
+    path = f"{SNIPPETS}/{snippet['short_id']}"
+    async with running(settings, recorded) as lane:
+        await lane.get(path)  # miss: the route records it
+        await lane.get(path + "?v=1")  # miss
+        passed_on = lane.passed_on
+        before = datetime.now(UTC)
+        await lane.get(path)  # hits
+        await lane.get(path + "?v=1")
+        assert lane.passed_on == passed_on
+    assert [(view.short_id, view.version) for view in recorded.views] == [
+        (snippet["short_id"], None),
+        (snippet["short_id"], 1),
+        (snippet["short_id"], None),
+        (snippet["short_id"], 1),
+    ]
+    for view in recorded.views[2:]:
+        assert str(view.snippet_id) == snippet["id"]
+        assert view.occurred_at >= before
+
+
+# --- Redis trouble -----------------------------------------------------------------------
+
+
+async def test_a_forgotten_script_is_loaded_again(
+    pair: Pair, client: httpx.AsyncClient, owner: Account, servers: Servers
+) -> None:
+    snippet = await create(client, owner)
+    path = f"{SNIPPETS}/{snippet['short_id']}"
+    await pair.route.get(path)
+    redis = Redis.from_url(servers.endpoints.redis_url)
+    try:
+        await redis.script_flush()
+    finally:
+        await redis.aclose()
+    passed_on = pair.lane.passed_on
+    assert (await pair.lane.get(path)).status_code == 200
+    assert pair.lane.passed_on == passed_on
+
+
+@pytest.mark.embedded
+async def test_with_valkey_stopped_reads_come_from_postgres(
+    settings: Settings, client: httpx.AsyncClient, owner: Account, servers: Servers
+) -> None:
+    stack = servers.require_stack()
+    snippet = await create(client, owner)
+    path = f"{SNIPPETS}/{snippet['short_id']}"
+    async with running(settings) as lane:
+        cached = await lane.get(path)
+        cached = await lane.get(path)
+        errors = _metric("cache_error_total")
+        stack.valkey.stop()
+        try:
+            for _ in range(3):
+                response = await lane.get(path)
+                assert response.status_code == 200
+                assert response.json()["short_id"] == snippet["short_id"]
+            assert _metric("cache_error_total") > errors
+        finally:
+            stack.valkey.start()
+        await asyncio.sleep(1.1)  # the lane steps aside for a second after a failure
+        deadline = time.monotonic() + 10
+        while True:
+            passed_on = lane.passed_on
+            response = await lane.get(path)
+            if lane.passed_on == passed_on or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.2)
+        assert lane.passed_on == passed_on, "the lane did not take reads again"
+        assert response.content == cached.content
+
+
+async def test_the_client_times_out_on_a_silent_server() -> None:
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = LeanRedis.from_url(
+        f"redis://127.0.0.1:{port}/0", socket_timeout_seconds=0.1, max_connections=2
+    )
+    assert client is not None
+    try:
+        started = time.monotonic()
+        with pytest.raises(LeanRedisError, match="timed out"):
+            await client.execute_commands([["GET", "x"]])
+        assert time.monotonic() - started < 1.0
+        # The connection that timed out is dropped, not reused.
+        with pytest.raises(LeanRedisError, match="timed out"):
+            await client.execute_commands([["GET", "x"]])
+    finally:
+        await client.aclose()
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_the_client_reports_a_refused_connection() -> None:
+    client = LeanRedis.from_url(
+        f"redis://127.0.0.1:{free_port()}/0", socket_timeout_seconds=0.5, max_connections=2
+    )
+    assert client is not None
+    with pytest.raises(LeanRedisError, match="cannot connect"):
+        await client.execute_commands([["GET", "x"]])
+    await client.aclose()
+
+
+async def test_the_client_pipelines_against_valkey(servers: Servers) -> None:
+    client = LeanRedis.from_url(
+        servers.endpoints.redis_url, socket_timeout_seconds=0.5, max_connections=4
+    )
+    assert client is not None
+    key = f"fast-read-test:{random.randrange(10**9)}"
+    try:
+        replies = await asyncio.gather(
+            *(
+                client.execute_commands(
+                    [["SET", key, b"v\r\n\x00" * 1000], ["GET", key], ["GET", key + ":none"]]
+                )
+                for _ in range(10)
+            )
+        )
+        for reply in replies:
+            assert reply == [b"OK", b"v\r\n\x00" * 1000, None]
+        (wrong,) = await client.execute_commands([["HGET", key, "f"]])
+        assert "WRONGTYPE" in repr(wrong)
+    finally:
+        await client.execute_commands([["DEL", key]])
+        await client.aclose()

@@ -1,0 +1,109 @@
+"""The fast read lane's RESP2 client: packing commands and reading replies, without I/O."""
+
+import pytest
+
+from swiftpaste.application.ports.rate_limit import RateLimitPolicy
+from swiftpaste.infrastructure.cache import hot_read
+from swiftpaste.infrastructure.cache.rate_limiter import _BUCKET_SCRIPT
+from swiftpaste.infrastructure.cache.resp import LeanRedis, ReplyError, pack, parse_reply
+
+
+def test_commands_are_packed_as_arrays_of_bulk_strings() -> None:
+    assert pack("GET", "snippet:aB3dE5fG:vlatest") == (
+        b"*2\r\n$3\r\nGET\r\n$24\r\nsnippet:aB3dE5fG:vlatest\r\n"
+    )
+    # Numbers as redis-py writes them: ints plainly, floats by repr.
+    assert pack("X", 120, 2.0, 1e9, b"\x00\r\n") == (
+        b"*5\r\n$1\r\nX\r\n$3\r\n120\r\n$3\r\n2.0\r\n$12\r\n1000000000.0\r\n$3\r\n\x00\r\n\r\n"
+    )
+
+
+def test_the_pipeline_is_packed_as_the_generic_packer_would() -> None:
+    policy = RateLimitPolicy("read", 120, 2.0)
+    bucket = b"ratelimit:read:ip:203.0.113.9"
+    body = b"snippet:aB3dE5fG:v3"
+    packed = (
+        hot_read._EVALSHA_HEAD
+        + b"$%d\r\n%s\r\n" % (len(bucket), bucket)
+        + hot_read._policy_args(policy)
+        + hot_read._GET % (len(body), body)
+    )
+    assert packed == pack("EVALSHA", hot_read._SCRIPT_SHA, 1, bucket, 120, 2.0) + pack("GET", body)
+    # After NOSCRIPT: the same, with the script itself.
+    evaluated = hot_read._EVAL_HEAD + packed[len(hot_read._EVALSHA_HEAD) :]
+    script = _BUCKET_SCRIPT
+    assert evaluated == pack("EVAL", script, 1, bucket, 120, 2.0) + pack("GET", body)
+
+
+@pytest.mark.parametrize(
+    ("wire", "reply"),
+    [
+        (b"+OK\r\n", b"OK"),
+        (b":42\r\n", 42),
+        (b":-7\r\n", -7),
+        (b"$5\r\nhe\r\nl\r\n", b"he\r\nl"),
+        (b"$0\r\n\r\n", b""),
+        (b"$-1\r\n", None),
+        (b"*-1\r\n", None),
+        (b"*0\r\n", []),
+        (b"*4\r\n:1\r\n:119\r\n:500\r\n:0\r\n", [1, 119, 500, 0]),
+        (b"*2\r\n*1\r\n$1\r\na\r\n$-1\r\n", [[b"a"], None]),
+    ],
+)
+def test_replies_are_read(wire: bytes, reply: object) -> None:
+    assert parse_reply(wire + b"+NEXT\r\n", 0) == (reply, len(wire))
+
+
+def test_error_replies_are_values_in_their_place() -> None:
+    parsed = parse_reply(b"-NOSCRIPT No matching script\r\n", 0)
+    assert parsed is not None
+    error, end = parsed
+    assert isinstance(error, ReplyError)
+    assert error.message == "NOSCRIPT No matching script"
+    assert end == 30
+
+
+@pytest.mark.parametrize(
+    "partial",
+    [
+        b"",
+        b"+OK",
+        b"+OK\r",
+        b"$5\r\nhel",
+        b"$5\r\nhello\r",
+        b"*2\r\n:1\r\n",
+        b"*2\r\n:1\r\n$3\r\nab",
+    ],
+)
+def test_an_incomplete_reply_waits_for_more(partial: bytes) -> None:
+    assert parse_reply(partial, 0) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "supported"),
+    [
+        ("redis://127.0.0.1:6379/0", True),
+        ("redis://:secret@cache:6380/2", True),
+        ("redis://user:secret@cache/1", True),
+        ("unix:///run/valkey.sock?db=3", True),
+        ("rediss://cache:6380/0", True),
+        ("redis://cache/0?ssl_cert_reqs=none", False),
+        ("redis://cache/0?protocol=3", False),
+        ("http://cache", False),
+    ],
+)
+def test_urls_it_cannot_honour_give_no_client(url: str, *, supported: bool) -> None:
+    client = LeanRedis.from_url(url, socket_timeout_seconds=0.1, max_connections=5)
+    assert (client is not None) is supported
+
+
+def test_the_url_and_settings_are_honoured() -> None:
+    client = LeanRedis.from_url(
+        "redis://user:secret@cache:6380/2", socket_timeout_seconds=0.25, max_connections=7
+    )
+    assert client is not None
+    options = client.options
+    assert (options.host, options.port, options.db) == ("cache", 6380, 2)
+    assert (options.username, options.password) == ("user", "secret")
+    assert (options.socket_timeout_seconds, options.max_connections) == (0.25, 7)
+    assert not options.tls
