@@ -2,9 +2,9 @@
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from pydantic import ValidationError
@@ -19,6 +19,7 @@ from swiftpaste.application.integration_events import (
     SnippetViewedEvent,
     parse_lifecycle_event,
     to_message,
+    viewed_json,
     viewed_message,
 )
 from swiftpaste.domain.events import DomainEvent, SnippetViewed
@@ -357,3 +358,20 @@ def test_a_viewed_message_is_not_a_lifecycle_event() -> None:
     view = SnippetViewed(snippet_id=SNIPPET, short_id=SHORT_ID, version=None, occurred_at=NOW)
     with pytest.raises(ValidationError):
         parse_lifecycle_event(viewed_message(view).model_dump_json())
+
+
+@pytest.mark.parametrize("version", [None, 1, 42])
+@pytest.mark.parametrize("short_id", ["aB3dE5fG", 'q"uo\\te'])
+def test_the_hand_written_view_json_is_the_pydantic_message(
+    version: int | None, short_id: str
+) -> None:
+    view = SnippetViewed(
+        snippet_id=uuid4(),
+        short_id=short_id,
+        version=version,
+        occurred_at=datetime(2026, 11, 21, 10, 0, 0, 123456, tzinfo=UTC),
+    )
+    event_id = uuid4()
+    fast = SnippetViewedEvent.model_validate_json(viewed_json(view, event_id))
+    assert fast == viewed_message(view).model_copy(update={"event_id": event_id})
+    assert json.loads(viewed_json(view, event_id))["event_type"] == "snippet.viewed"

@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from prometheus_client import Counter
 
-from swiftpaste.application.integration_events import viewed_message
+from swiftpaste.application.integration_events import viewed_json
 from swiftpaste.domain.events import SnippetViewed
 from swiftpaste.infrastructure.messaging.broker import TopicSpec, ensure_topics
 
@@ -32,6 +32,7 @@ for _reason in ("broker_unavailable", "buffer_full", "send_failed"):
     VIEWS_DROPPED.labels(_reason)
 
 _DRAIN_CHUNK = 500
+_HEADERS = [("event_type", b"snippet.viewed"), ("content-type", b"application/json")]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,14 +139,13 @@ class KafkaViewPublisher:
 
     async def _send(self, view: SnippetViewed) -> None:
         assert self._producer is not None  # sending starts after connecting
-        message = viewed_message(view)
         try:
             # Returns once the record is in the producer's batch, not when delivered.
             delivery = await self._producer.send(
                 self._options.topic,
-                value=message.model_dump_json().encode(),
+                value=viewed_json(view),
                 key=str(view.snippet_id).encode(),
-                headers=[("event_type", message.event_type.encode())],
+                headers=_HEADERS,
             )
         except KafkaError as error:
             VIEWS_DROPPED.labels("send_failed").inc()
