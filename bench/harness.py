@@ -555,7 +555,7 @@ class Session:
             EmbeddedServerError,
             EmbeddedStack,
         )
-        from swiftpaste.main.migrations import upgrade  # noqa: PLC0415
+        from swiftpaste.main.migrations import forget_stream_positions, upgrade  # noqa: PLC0415
 
         stack = EmbeddedStack(
             DATA_DIR,
@@ -575,6 +575,8 @@ class Session:
             raise BenchError(str(error)) from error
         say("applying migrations")
         upgrade(endpoints.database_url)
+        # A fresh Tansu has empty topics: the views consumer's remembered offsets go.
+        forget_stream_positions(endpoints.database_url)
         urls = {
             "DATABASE_URL": endpoints.database_url,
             "REDIS_URL": endpoints.redis_url,

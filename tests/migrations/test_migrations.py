@@ -12,7 +12,12 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from swiftpaste.infrastructure.persistence.tables import metadata
-from swiftpaste.main.migrations import alembic_config, downgrade, upgrade
+from swiftpaste.main.migrations import (
+    alembic_config,
+    downgrade,
+    forget_stream_positions,
+    upgrade,
+)
 from tests.conftest import Servers, scratch_database
 
 
@@ -72,3 +77,26 @@ def test_models_and_migrations_do_not_drift(empty_database: str) -> None:
             await engine.dispose()
 
     assert asyncio.run(run()) == []
+
+
+def test_forgetting_stream_positions_empties_consumer_offsets(empty_database: str) -> None:
+    forget_stream_positions(empty_database)  # no table yet: nothing to do, no error
+    upgrade(empty_database)
+
+    async def offsets(statement: str) -> int:
+        connection = await asyncpg.connect(
+            empty_database.replace("postgresql+asyncpg://", "postgresql://")
+        )
+        try:
+            await connection.execute(statement)
+            return int(await connection.fetchval("SELECT count(*) FROM consumer_offsets"))
+        finally:
+            await connection.close()
+
+    insert = (
+        "INSERT INTO consumer_offsets (group_id, topic, partition, next_offset)"
+        " VALUES ('swiftpaste-views', 'swiftpaste.snippet-views', 0, 42)"
+    )
+    assert asyncio.run(offsets(insert)) == 1
+    forget_stream_positions(empty_database)
+    assert asyncio.run(offsets("SELECT 1")) == 0

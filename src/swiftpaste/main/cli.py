@@ -109,7 +109,13 @@ def _infra(args: argparse.Namespace) -> None:
     stack = _embedded_stack(attached=False)
     try:
         if args.action == "up":
+            fresh_broker = not stack.kafka.is_running()
             endpoints = stack.up()
+            if fresh_broker:
+                from swiftpaste.main.migrations import forget_stream_positions  # noqa: PLC0415
+
+                # Tansu starts with empty topics: offsets recorded against the old ones go.
+                forget_stream_positions(endpoints.database_url)
             print(f"export DATABASE_URL={endpoints.database_url}")
             print(f"export REDIS_URL={endpoints.redis_url}")
             print(f"export KAFKA_BOOTSTRAP_SERVERS={endpoints.kafka_bootstrap_servers}")
@@ -125,10 +131,11 @@ def _infra(args: argparse.Namespace) -> None:
 
 
 def _dev(_: argparse.Namespace) -> None:
-    from swiftpaste.main.migrations import upgrade  # noqa: PLC0415
+    from swiftpaste.main.migrations import forget_stream_positions, upgrade  # noqa: PLC0415
     from swiftpaste.main.supervisor import ProcessSpec, Supervisor  # noqa: PLC0415
 
     stack = None
+    fresh_broker = False
     env = {"ENVIRONMENT": os.environ.get("ENVIRONMENT", "development")}
     if all(os.environ.get(name) for name in SERVER_URL_VARIABLES):
         sys.stdout.write(
@@ -138,6 +145,7 @@ def _dev(_: argparse.Namespace) -> None:
         from swiftpaste.main.embedded import EmbeddedServerError  # noqa: PLC0415
 
         stack = _embedded_stack(attached=True)
+        fresh_broker = not stack.kafka.is_running()
         sys.stdout.write(f"dev | starting PostgreSQL, Valkey and Tansu in {_data_dir()}\n")
         try:
             endpoints = stack.up()
@@ -154,6 +162,9 @@ def _dev(_: argparse.Namespace) -> None:
         load_settings()  # refuse a bad configuration before starting anything else
         sys.stdout.write("dev | applying migrations\n")
         upgrade(os.environ["DATABASE_URL"])
+        if fresh_broker:
+            # Tansu starts with empty topics: offsets recorded against the old ones go.
+            forget_stream_positions(os.environ["DATABASE_URL"])
         python = sys.executable
         specs = [
             ProcessSpec("api", [python, "-m", "swiftpaste", "serve"]),

@@ -1,8 +1,10 @@
 """Running Alembic migrations from the command line and from tests."""
 
+import asyncio
 import os
 from pathlib import Path
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
 
@@ -34,3 +36,22 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+def forget_stream_positions(database_url: str) -> None:
+    """Drop the Kafka offsets the consumers recorded with their work (`consumer_offsets`).
+
+    Only for a broker whose topics start over, like the embedded Tansu, which keeps
+    them in memory: offsets restart at 0 there, and positions remembered from the old
+    topics would make the views consumer skip new records as already counted.
+    """
+
+    async def forget() -> None:
+        connection = await asyncpg.connect(database_url.replace("+asyncpg", "", 1))
+        try:
+            if await connection.fetchval("SELECT to_regclass('consumer_offsets') IS NOT NULL"):
+                await connection.execute("DELETE FROM consumer_offsets")
+        finally:
+            await connection.close()
+
+    asyncio.run(forget())
