@@ -56,6 +56,7 @@ RELAY_TARGET = 2000.0
 VIEWS_TARGET = 10_000.0
 LAG_P95_TARGET_MS = 300.0
 VIEW_SNIPPETS = 20
+RELAY_TOPIC = "bench.relay-throughput"
 DRAIN_TIMEOUT_SECONDS = 180.0
 POLL_SECONDS = 0.05
 
@@ -129,9 +130,9 @@ def _start_worker(session: Session, stack: Stack, name: str, argv: list[str]) ->
 async def _fill_outbox(database_url: str, count: int) -> None:
     from swiftpaste.application.integration_events import to_message  # noqa: PLC0415
     from swiftpaste.domain.events import SnippetCreated  # noqa: PLC0415
-    from swiftpaste.main.settings import Settings  # noqa: PLC0415
 
-    topic = Settings.model_fields["kafka_snippet_events_topic"].default
+    # A topic of their own: the lifecycle topic's consumers never see these events.
+    topic = RELAY_TOPIC
     now = datetime.now(tz=UTC)
     owner = uuid.uuid4()
     rows = []

@@ -37,6 +37,9 @@ def make_broker(options: KafkaOptions) -> KafkaBroker:
         enable_idempotence=options.enable_idempotence,
         request_timeout_ms=options.request_timeout_ms,
         logger=logging.getLogger("swiftpaste.kafka"),
+        # "Received"/"Processed" for every message is debugging detail, not an
+        # operator's log: at INFO it would cost more than the handling of a view batch.
+        log_level=logging.DEBUG,
     )
 
 
