@@ -1,7 +1,8 @@
 """The consumers: `swiftpaste consume indexer|views|cache`, each a FastStream app of its own.
 
 Every consumer has its own consumer group, acks a message only after its work
-committed, runs each message (or batch) in a Dishka request scope, and answers
+committed, runs each message (or batch) in a Dishka request scope, measures its
+group's lag every `CONSUMER_LAG_INTERVAL_SECONDS` (`consumer_lag`), and answers
 `/health`, `/ready` and `/metrics` on its own port. `build_consumer_app` gives the
 app (tests start it in-process with `async with app:`); `run_consumer` runs it until
 SIGINT/SIGTERM. `asyncapi_app` describes all three for
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from swiftpaste.infrastructure.health.probes import PostgresProbe, RedisProbe
 from swiftpaste.infrastructure.messaging.broker import KafkaOptions, ensure_topics, make_broker
+from swiftpaste.infrastructure.messaging.consumer_lag import ConsumerLagMonitor, KafkaGroupLag
 from swiftpaste.infrastructure.outages import is_transient_failure
 from swiftpaste.main.consumer_providers import ConsumerProvider
 from swiftpaste.main.logging import configure_logging
@@ -140,6 +142,23 @@ def _provision_topics(settings: Settings) -> Callable[[], Awaitable[None]]:
     return provision
 
 
+def lag_monitor(name: str, settings: Settings) -> ConsumerLagMonitor:
+    """The `consumer_lag` gauge of consumer `name`, measured outside its group."""
+    subscription = subscription_for(name, settings)
+    return ConsumerLagMonitor(
+        KafkaGroupLag(
+            settings.kafka_bootstrap_servers,
+            client_id=f"{settings.kafka_client_id}-{name}-lag",
+            request_timeout_ms=settings.kafka_request_timeout_ms,
+        ),
+        consumer=name,
+        group_id=subscription.group_id,
+        topic=subscription.topic,
+        interval_seconds=settings.consumer_lag_interval_seconds,
+        timeout_seconds=settings.kafka_request_timeout_ms / 1000,
+    )
+
+
 def _assemble(
     name: str, settings: Settings, *providers: Provider
 ) -> tuple[AsgiFastStream, WorkerProbes]:
@@ -159,11 +178,14 @@ def _assemble(
         _readiness_checks(name, broker, container, settings),
         timeout_seconds=settings.health_probe_timeout_seconds,
     )
+    lag = lag_monitor(name, settings)
     app = AsgiFastStream(
         broker,
         # WorkerProbes is a plain ASGI app; its signature is only spelled more loosely.
         asgi_routes=[(path, cast("ASGIApp", probes)) for path in PROBE_PATHS],
         on_startup=[_provision_topics(settings)],
+        after_startup=[lag.start],
+        on_shutdown=[lag.stop],
         logger=logging.getLogger(f"swiftpaste.consume.{name}"),
     )
     setup_dishka(container, app, auto_inject=True, finalize_container=True)

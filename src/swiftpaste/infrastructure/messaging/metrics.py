@@ -1,14 +1,20 @@
-"""Prometheus metrics of the outbox relay."""
+"""Prometheus metrics of the outbox relay and of the consumers' lag.
+
+Gauges hold the last measurement, so in prometheus-client's multiprocess mode the most
+recent write wins rather than one series per process.
+"""
 
 from prometheus_client import Counter, Gauge, Histogram
 
 OUTBOX_BACKLOG = Gauge(
     "outbox_backlog",
     "Outbox rows not yet published to Kafka (as last counted by the relay).",
+    multiprocess_mode="mostrecent",
 )
 OUTBOX_OLDEST_PENDING_SECONDS = Gauge(
     "outbox_oldest_pending_seconds",
     "Age of the oldest unpublished outbox row; 0 when nothing is pending.",
+    multiprocess_mode="mostrecent",
 )
 OUTBOX_PUBLISHED = Counter(
     "outbox_published_total",
@@ -27,4 +33,16 @@ OUTBOX_PUBLISH_BATCH_SECONDS = Histogram(
 OUTBOX_PRUNED = Counter(
     "outbox_pruned_total",
     "Published outbox rows deleted after the retention period.",
+)
+CONSUMER_LAG = Gauge(
+    "consumer_lag",
+    "Records on a partition that the consumer's group has not committed yet "
+    "(end offset minus committed offset), as last measured by a member of the group.",
+    ["consumer", "topic", "partition"],
+    multiprocess_mode="mostrecent",
+)
+CONSUMER_LAG_ERRORS = Counter(
+    "consumer_lag_errors_total",
+    "Lag measurements that failed (Kafka unreachable or slow); the gauge keeps its last value.",
+    ["consumer"],
 )

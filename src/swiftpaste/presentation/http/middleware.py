@@ -8,6 +8,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +20,7 @@ from swiftpaste.presentation.http.metrics import (
     HTTP_REQUESTS,
     HTTP_RESPONSE_SIZE,
 )
+from swiftpaste.presentation.http.rate_limit import IPNetwork, client_address
 
 access_logger = logging.getLogger("swiftpaste.access")
 
@@ -83,9 +85,17 @@ class _RouteMetrics:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """Request id, security headers, metrics by route template and the access log line.
+
+    The logged `client` is the direct peer, or the address behind it when the peer is
+    one of `trusted_proxies` (the rule the rate limiter uses), so logs behind nginx name
+    the real client.
+    """
+
+    def __init__(self, app: ASGIApp, trusted_proxies: Sequence[IPNetwork] = ()) -> None:
         self.app = app
         self._metrics: dict[tuple[str, str, int], _RouteMetrics] = {}
+        self._trusted_proxies = tuple(trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -126,6 +136,17 @@ class RequestContextMiddleware:
         finally:
             self._observe(scope, request_id, status, request_bytes, response_bytes, started)
 
+    def _client(self, scope: Scope) -> str:
+        peer: str = (scope.get("client") or ("", 0))[0]
+        if not self._trusted_proxies:
+            return peer
+        forwarded = None
+        for name, value in scope["headers"]:
+            if name == b"x-forwarded-for":
+                forwarded = value.decode("latin-1")
+                break
+        return client_address(peer or None, forwarded, self._trusted_proxies)
+
     def _observe(
         self,
         scope: Scope,
@@ -159,7 +180,7 @@ class RequestContextMiddleware:
             "path": scope["path"],
             "status": status,
             "latency_ms": round(elapsed * 1000, 2),
-            "client": (scope.get("client") or ("", 0))[0],
+            "client": self._client(scope),
         }
         # Logger.info less its search of the call stack for a file and line that the
         # JSON lines do not carry: one record per request, so it adds up.
