@@ -2,6 +2,10 @@
 
 Every write is guarded by the snippet's `aggregate_version`, so an event that
 arrives late, twice or during a rebuild can never put an older state back.
+
+Each document carries its search vectors, built here from its title and content by the
+application's code-aware tokenizer (`application.search.code_terms`) and sent in
+tsvector input form (`text_search`): PostgreSQL's own parser never cuts them.
 """
 
 from typing import Any
@@ -12,11 +16,13 @@ from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from swiftpaste.application.ports.consumers import RefreshedPage, SearchDocument
+from swiftpaste.application.search.code_terms import index_terms
 from swiftpaste.infrastructure.persistence.tables import (
     search_documents,
     snippet_versions,
     snippets,
 )
+from swiftpaste.infrastructure.persistence.text_search import tsvector_text
 
 _DOCUMENT_COLUMNS = (
     "snippet_id",
@@ -31,6 +37,16 @@ _DOCUMENT_COLUMNS = (
     "snippet_created_at",
     "aggregate_version",
 )
+_VECTOR_COLUMNS = ("title_vector", "search_vector")
+
+
+def document_values(document: SearchDocument) -> dict[str, Any]:
+    """The row of a document: its fields and the search vectors of its title and content."""
+    values = {name: getattr(document, name) for name in _DOCUMENT_COLUMNS}
+    terms = index_terms(document.title, document.content)
+    values["title_vector"] = tsvector_text(terms.title)
+    values["search_vector"] = tsvector_text(terms.everything)
+    return values
 
 
 def _live_documents() -> Select[Any]:
@@ -58,6 +74,10 @@ def _live_documents() -> Select[Any]:
     )
 
 
+def _document(row: Any) -> SearchDocument:
+    return SearchDocument(**{name: getattr(row, name) for name in _DOCUMENT_COLUMNS})
+
+
 def _upsert(statement: Insert, *, replace_equal: bool) -> Insert:
     excluded = statement.excluded
     newer: ColumnElement[bool] = (
@@ -67,7 +87,11 @@ def _upsert(statement: Insert, *, replace_equal: bool) -> Insert:
     )
     return statement.on_conflict_do_update(
         index_elements=[search_documents.c.snippet_id],
-        set_={name: excluded[name] for name in _DOCUMENT_COLUMNS if name != "snippet_id"}
+        set_={
+            name: excluded[name]
+            for name in (*_DOCUMENT_COLUMNS, *_VECTOR_COLUMNS)
+            if name != "snippet_id"
+        }
         | {"indexed_at": func.now()},
         where=newer,
     )
@@ -81,9 +105,7 @@ class SqlaSnippetSnapshots:
         row = (
             await self._session.execute(_live_documents().where(snippets.c.id == snippet_id))
         ).one_or_none()
-        if row is None:
-            return None
-        return SearchDocument(**{name: getattr(row, name) for name in _DOCUMENT_COLUMNS})
+        return None if row is None else _document(row)
 
 
 class SqlaSearchDocuments:
@@ -101,8 +123,9 @@ class SqlaSearchDocuments:
         return version
 
     async def save(self, document: SearchDocument) -> bool:
-        values = {name: getattr(document, name) for name in _DOCUMENT_COLUMNS}
-        statement = _upsert(insert(search_documents).values(values), replace_equal=False)
+        statement = _upsert(
+            insert(search_documents).values(document_values(document)), replace_equal=False
+        )
         written = await self._session.execute(statement.returning(search_documents.c.snippet_id))
         return written.first() is not None
 
@@ -123,13 +146,13 @@ class SqlaSearchDocuments:
         )
         if not ids:
             return RefreshedPage(written=0, last_snippet_id=None)
-        # Built in the database: the page's contents never travel through this process.
-        statement = _upsert(
-            insert(search_documents).from_select(
-                list(_DOCUMENT_COLUMNS), _live_documents().where(snippets.c.id.in_(ids))
-            ),
-            replace_equal=True,
-        )
+        # The vectors are cut here, by the same tokenizer as the indexer's: the page's
+        # documents are read, and written back with them.
+        rows = await self._session.execute(_live_documents().where(snippets.c.id.in_(ids)))
+        values = [document_values(_document(row)) for row in rows]
+        if not values:
+            return RefreshedPage(written=0, last_snippet_id=ids[-1])
+        statement = _upsert(insert(search_documents).values(values), replace_equal=True)
         written = await self._session.execute(statement.returning(search_documents.c.snippet_id))
         return RefreshedPage(written=len(written.all()), last_snippet_id=ids[-1])
 

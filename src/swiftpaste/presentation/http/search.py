@@ -1,0 +1,123 @@
+"""Search route: `GET /v1/api/snippet/search`.
+
+A router of its own, included before the snippet routes: their `GET /{short_id}` would
+otherwise take `search` for a short id.
+"""
+
+from datetime import datetime
+from typing import Annotated
+
+from dishka.integrations.fastapi import DishkaRoute, FromDishka
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel
+
+from swiftpaste.application.search.search_snippets import (
+    MAX_PAGE_SIZE,
+    MAX_RESULT_WINDOW,
+    SearchResult,
+    SearchSnippets,
+    SearchSnippetsQuery,
+)
+from swiftpaste.application.snippets.read_models import Page
+from swiftpaste.presentation.http.rate_limit import rate_limit
+from swiftpaste.presentation.http.security import ReaderId
+from swiftpaste.presentation.http.snippet_schemas import AuthorOut
+
+router = APIRouter(prefix="/v1/api/snippet", tags=["search"], route_class=DishkaRoute)
+
+
+class SearchItem(BaseModel):
+    short_id: str
+    title: str
+    author: AuthorOut
+    language: str | None
+    latest_version: int
+    views: int
+    created_at: datetime
+    score: float
+    highlights: list[str]
+
+    @classmethod
+    def of(cls, result: SearchResult) -> "SearchItem":
+        return cls(
+            short_id=result.short_id,
+            title=result.title,
+            author=AuthorOut(id=result.author.id, username=result.author.username),
+            language=result.language,
+            latest_version=result.latest_version,
+            views=result.views,
+            created_at=result.created_at,
+            score=result.score,
+            highlights=list(result.highlights),
+        )
+
+
+class SearchPage(BaseModel):
+    items: list[SearchItem]
+    total: int
+    page: int
+    size: int
+    pages: int
+
+    @classmethod
+    def of(cls, page: Page[SearchResult]) -> "SearchPage":
+        return cls(
+            items=[SearchItem.of(result) for result in page.items],
+            total=page.total,
+            page=page.page,
+            size=page.size,
+            pages=page.pages,
+        )
+
+
+@router.get(
+    "/search",
+    response_model=SearchPage,
+    response_class=Response,
+    dependencies=[Depends(rate_limit("read"))],
+)
+async def search_snippets(
+    reader: ReaderId,
+    search: FromDishka[SearchSnippets],
+    response: Response,
+    query: Annotated[
+        str,
+        Query(
+            description=(
+                'Words (all must match), "quoted phrases", `a or b`, `-excluded`;'
+                " at most 256 characters."
+            ),
+        ),
+    ],
+    page: Annotated[int, Query(ge=1, le=MAX_RESULT_WINDOW)] = 1,
+    size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+    author: Annotated[str | None, Query(description="Username of the author.")] = None,
+    language: Annotated[str | None, Query(description="Language, e.g. python.")] = None,
+    created_after: Annotated[
+        datetime | None, Query(description="ISO 8601; without a zone, UTC.")
+    ] = None,
+    created_before: Annotated[
+        datetime | None, Query(description="ISO 8601; without a zone, UTC.")
+    ] = None,
+) -> Response:
+    """Snippets the caller may see that match the query, best first, with highlights.
+
+    Anonymous callers search public snippets (not past a share window); signed-in
+    callers also their own, whatever their visibility. Highlights are HTML-escaped
+    fragments with the matches in `<mark>`…`</mark>`.
+    """
+    found = await search(
+        SearchSnippetsQuery(
+            text=query,
+            reader_id=reader,
+            page=page,
+            size=size,
+            author=author,
+            language=language,
+            created_after=created_after,
+            created_before=created_before,
+        ),
+    )
+    body = SearchPage.of(found).model_dump_json().encode()
+    # Headers set by dependencies (rate limits) live on `response`.
+    return Response(body, media_type="application/json", headers=response.headers)
