@@ -19,7 +19,7 @@ from swiftpaste.infrastructure.messaging.views import KafkaViewPublisher
 from swiftpaste.main.logging import configure_logging
 from swiftpaste.main.providers import service_providers
 from swiftpaste.main.settings import Settings, load_settings
-from swiftpaste.presentation.http import auth, health, snippets, users
+from swiftpaste.presentation.http import auth, health, search, snippets, users
 from swiftpaste.presentation.http.body_limit import BodyLimitMiddleware
 from swiftpaste.presentation.http.errors import install_error_handlers, unavailable_handler
 from swiftpaste.presentation.http.fast_read import FastReadLane, FastReadServices, FastReadWiring
@@ -83,7 +83,7 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
         redoc_url="/redoc",
         openapi_url="/openapi.json",
     )
-    for router in (auth.router, users.router, snippets.router, health.router):
+    for router in (auth.router, users.router, search.router, snippets.router, health.router):
         app.include_router(router)
     install_error_handlers(app)
     app.add_exception_handler(RateLimitExceeded, rate_limit_exceeded_handler)
@@ -107,7 +107,7 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
     # The anonymous cache-hit read, answered before routing; inside the request context.
     app.add_middleware(FastReadLane, wiring=fast_reads)
     # Added last, so it is the outermost: it sees every request and every response.
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, trusted_proxies=tuple(settings.trusted_proxies))
     return app
 
 

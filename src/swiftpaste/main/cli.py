@@ -26,21 +26,29 @@ def _fail(message: str) -> None:
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
+    from swiftpaste.main.multiprocess_metrics import prepare_metrics_directory  # noqa: PLC0415
+
     settings = load_settings()
-    uvicorn.run(
-        "swiftpaste.main.api:create_app",
-        factory=True,
-        host=args.host or settings.api_host,
-        port=args.port or settings.api_port,
-        workers=args.workers or settings.api_workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        log_config=None,
-        proxy_headers=False,
-        server_header=False,
-        timeout_graceful_shutdown=10,
-    )
+    workers = args.workers or settings.api_workers
+    # Before any worker imports prometheus-client: they inherit the directory to share.
+    metrics_directory = prepare_metrics_directory(settings.prometheus_multiproc_dir, workers)
+    try:
+        uvicorn.run(
+            "swiftpaste.main.api:create_app",
+            factory=True,
+            host=args.host or settings.api_host,
+            port=args.port or settings.api_port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            access_log=False,
+            log_config=None,
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=10,
+        )
+    finally:
+        metrics_directory.cleanup()
 
 
 def _migrate(args: argparse.Namespace) -> None:
@@ -80,6 +88,19 @@ def _reindex(_: argparse.Namespace) -> None:
     from swiftpaste.main.reindex import run_reindex  # noqa: PLC0415
 
     run_reindex(load_settings())
+
+
+def _seed(args: argparse.Namespace) -> None:
+    from swiftpaste.main.seed import run_seed  # noqa: PLC0415
+
+    run_seed(load_settings(), args.count, args.users)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _data_dir() -> Path:
@@ -221,6 +242,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     reindex = commands.add_parser("reindex", help="rebuild every search document from the database")
     reindex.set_defaults(handler=_reindex)
+
+    seed = commands.add_parser(
+        "seed", help="write N realistic snippets (code and prose) in bulk, for benchmarks and demos"
+    )
+    seed.add_argument("--count", type=_positive, default=1000, help="snippets (default 1000)")
+    seed.add_argument(
+        "--users", type=_positive, default=None, help="new accounts owning them (default N/100)"
+    )
+    seed.set_defaults(handler=_seed)
 
     infra = commands.add_parser(
         "infra", help="start, stop or inspect the embedded PostgreSQL, Valkey and Tansu"

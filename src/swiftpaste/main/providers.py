@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 from dishka import Provider, Scope, from_context, provide
 from faststream.kafka import KafkaBroker
-from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -23,6 +23,7 @@ from swiftpaste.application.ports.persistence import (
     UserRepository,
 )
 from swiftpaste.application.ports.rate_limit import RateLimiter, RateLimitPolicy
+from swiftpaste.application.ports.search import SearchQueries
 from swiftpaste.application.ports.security import (
     AccessTokenCodec,
     AccessTokenDenylist,
@@ -38,6 +39,7 @@ from swiftpaste.application.ports.snippets import (
     ViewRecorder,
 )
 from swiftpaste.application.ports.system import Clock
+from swiftpaste.application.search.search_snippets import SearchSnippets
 from swiftpaste.application.snippets.create_snippet import CreateSnippet, SnippetLimits
 from swiftpaste.application.snippets.delete_snippet import DeleteSnippet
 from swiftpaste.application.snippets.expire_shares import ExpireDueShares
@@ -69,6 +71,7 @@ from swiftpaste.infrastructure.persistence.engine import (
 )
 from swiftpaste.infrastructure.persistence.outbox import OutboxTopics, TrackedAggregates
 from swiftpaste.infrastructure.persistence.refresh_tokens import SqlaRefreshTokenRepository
+from swiftpaste.infrastructure.persistence.search_queries import SqlaSearchQueries
 from swiftpaste.infrastructure.persistence.snippet_queries import SqlaSnippetQueries
 from swiftpaste.infrastructure.persistence.snippets import SqlaSnippetRepository
 from swiftpaste.infrastructure.persistence.unit_of_work import SqlaUnitOfWork
@@ -77,6 +80,7 @@ from swiftpaste.infrastructure.security.passwords import Argon2Parameters, Argon
 from swiftpaste.infrastructure.security.share_tokens import HmacShareTokens
 from swiftpaste.infrastructure.security.tokens import JwtAccessTokenCodec
 from swiftpaste.infrastructure.short_ids import RandomShortIdGenerator
+from swiftpaste.main.multiprocess_metrics import scrape_registry
 from swiftpaste.main.settings import Settings
 from swiftpaste.presentation.http.rate_limit import RateLimitSettings
 from swiftpaste.presentation.http.snippet_schemas import JsonSnippetRenderer
@@ -169,8 +173,9 @@ class InfrastructureProvider(Provider):
         return publisher
 
     @provide
-    def metrics_registry(self) -> CollectorRegistry:
-        return REGISTRY
+    def metrics_registry(self, settings: Settings) -> CollectorRegistry:
+        # With several uvicorn workers, a scrape must add up every worker's samples.
+        return scrape_registry(settings.prometheus_multiproc_dir)
 
     clock = provide(SystemClock, provides=Clock)
 
@@ -255,6 +260,9 @@ class InfrastructureProvider(Provider):
     read_snippet_content = provide(ReadSnippetContent)
     list_snippet_versions = provide(ListSnippetVersions)
     list_my_snippets = provide(ListMySnippets)
+    # Search, like the read path, needs nothing per request: one session per search.
+    search_queries = provide(SqlaSearchQueries, provides=SearchQueries)
+    search_snippets = provide(SearchSnippets)
 
     @provide
     def check_readiness(

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     api_workers: int = Field(default=1, ge=1, le=64)
+    # Read by prometheus-client itself as well: where uvicorn's workers share their metrics.
+    # Empty: `swiftpaste serve` makes a fresh temporary directory when it starts several workers.
+    prometheus_multiproc_dir: str = ""
     cors_allow_origins: Annotated[list[str], NoDecode] = []
 
     database_url: str
@@ -84,6 +87,7 @@ class Settings(BaseSettings):
 
     consumer_max_attempts: int = Field(default=5, ge=1, le=100)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+    consumer_lag_interval_seconds: float = Field(default=15.0, gt=0)
 
     scheduler_interval_seconds: float = Field(default=5.0, gt=0)
     scheduler_batch_size: int = Field(default=500, ge=1)
