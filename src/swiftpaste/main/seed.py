@@ -174,7 +174,7 @@ async def _write(connection: AsyncConnection, rows: tuple[Rows, Rows, Rows]) -> 
         .returning(snippets.c.id, snippets.c.short_id, sort_by_parameter_order=True),
         snippet_rows,
     )
-    short_ids: dict[uuid.UUID, str] = dict(written.tuples().all())
+    short_ids: dict[uuid.UUID, str] = {row[0]: row[1] for row in written}
     kept_versions = [row for row in version_rows if row["snippet_id"] in short_ids]
     kept_documents = [
         row | {"short_id": short_ids[row["snippet_id"]]}

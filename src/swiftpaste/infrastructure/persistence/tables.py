@@ -158,7 +158,7 @@ search_documents = Table(
     Column("search_vector", TSVECTOR, nullable=False, server_default=text("''::tsvector")),
     # A search visits the row of every match (visibility, ranking, recency): rows above
     # 512 bytes move their content and search vector out of line (TOAST), so the heap
-    # stays narrow (~400 bytes a row) and a query touches few pages. The GIN index
+    # stays narrow (~350 bytes a row) and a query touches few pages. The GIN index
     # answers `search_vector @@ …` exactly, so the big vector is rarely read.
     postgresql_with={"toast_tuple_target": 512},
 )
