@@ -81,8 +81,9 @@ def with_database(url: str, database: str) -> str:
 
 
 @contextmanager
-def scratch_database(servers: Servers, prefix: str) -> Iterator[str]:
-    """A new, empty database on the test server; dropped (even if in use) afterwards."""
+def scratch_database(servers: Servers, prefix: str, *, migrated: bool = False) -> Iterator[str]:
+    """A new database on the test server (empty, or at head when `migrated`); dropped
+    (even if in use) afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin_url = with_database(servers.endpoints.database_url, "postgres").replace(
         "postgresql+asyncpg://", "postgresql://"
@@ -97,7 +98,10 @@ def scratch_database(servers: Servers, prefix: str) -> Iterator[str]:
 
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     try:
-        yield with_database(servers.endpoints.database_url, name)
+        url = with_database(servers.endpoints.database_url, name)
+        if migrated:
+            upgrade(url)
+        yield url
     finally:
         if servers.stack is not None and not servers.stack.postgres.is_running():
             servers.stack.postgres.start()
@@ -107,6 +111,5 @@ def scratch_database(servers: Servers, prefix: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def database_url(servers: Servers) -> Iterator[str]:
     """A fresh database for this test session, migrated to head, dropped afterwards."""
-    with scratch_database(servers, "swiftpaste_test") as url:
-        upgrade(url)
+    with scratch_database(servers, "swiftpaste_test", migrated=True) as url:
         yield url

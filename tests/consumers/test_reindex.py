@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from swiftpaste.infrastructure.persistence.tables import search_documents
 from swiftpaste.main import reindex
-from swiftpaste.main.migrations import upgrade
 from tests.conftest import Servers, scratch_database
 from tests.consumers.conftest import SnippetTables, consumer_settings
 
@@ -19,8 +18,7 @@ from tests.consumers.conftest import SnippetTables, consumer_settings
 @pytest.fixture(scope="module")
 def empty_database(servers: Servers) -> Iterator[str]:
     """A database of its own: a rebuild covers every snippet there is."""
-    with scratch_database(servers, "swiftpaste_reindex") as url:
-        upgrade(url)
+    with scratch_database(servers, "swiftpaste_reindex", migrated=True) as url:
         yield url
 
 

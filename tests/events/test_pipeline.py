@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from swiftpaste.infrastructure.persistence.tables import outbox, search_documents
 from swiftpaste.main.api import make_api
 from swiftpaste.main.consumers import build_consumer_app
-from swiftpaste.main.migrations import upgrade
 from swiftpaste.main.relay import build_relay
 from swiftpaste.main.scheduler import make_scheduler_container, run_scheduler_loop
 from swiftpaste.main.settings import Settings
@@ -36,8 +35,7 @@ SNIPPETS = "/v1/api/snippet"
 
 @pytest.fixture(scope="module")
 def pipeline_database(servers: Servers) -> Iterator[str]:
-    with scratch_database(servers, "swiftpaste_pipeline") as url:
-        upgrade(url)
+    with scratch_database(servers, "swiftpaste_pipeline", migrated=True) as url:
         yield url
 
 

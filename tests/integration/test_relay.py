@@ -35,7 +35,6 @@ from swiftpaste.infrastructure.messaging.relay import (
 )
 from swiftpaste.infrastructure.persistence.outbox import OutboxTopics, write_to_outbox
 from swiftpaste.main.api import make_api
-from swiftpaste.main.migrations import upgrade
 from swiftpaste.main.providers import kafka_topics
 from swiftpaste.main.relay import build_relay, kafka_options, relay_engine
 from swiftpaste.main.settings import Settings
@@ -102,8 +101,7 @@ def unique_topic() -> str:
 
 @pytest.fixture
 def outbox_database(servers: Servers) -> Iterator[str]:
-    with scratch_database(servers, "swiftpaste_relay") as url:
-        upgrade(url)
+    with scratch_database(servers, "swiftpaste_relay", migrated=True) as url:
         yield url
 
 

@@ -16,7 +16,6 @@ import pytest
 from dishka import AsyncContainer
 from prometheus_client import REGISTRY
 
-from swiftpaste.main.migrations import upgrade
 from swiftpaste.main.scheduler import (
     expire_due_shares,
     make_scheduler_container,
@@ -37,8 +36,7 @@ from tests.integration.test_relay import (
 
 @pytest.fixture(scope="module")
 def scheduler_database(servers: Servers) -> Iterator[str]:
-    with scratch_database(servers, "swiftpaste_scheduler") as url:
-        upgrade(url)
+    with scratch_database(servers, "swiftpaste_scheduler", migrated=True) as url:
         yield url
 
 

@@ -17,7 +17,6 @@ from asgi_lifespan import LifespanManager
 
 from swiftpaste.main.api import make_api
 from swiftpaste.main.consumers import build_consumer_app
-from swiftpaste.main.migrations import upgrade
 from swiftpaste.main.relay import build_relay
 from swiftpaste.main.settings import Settings
 from tests.conftest import Servers, scratch_database
@@ -35,8 +34,7 @@ def unique_word(prefix: str = "w") -> str:
 
 @pytest.fixture(scope="package")
 def search_database(servers: Servers) -> Iterator[str]:
-    with scratch_database(servers, "swiftpaste_search") as url:
-        upgrade(url)
+    with scratch_database(servers, "swiftpaste_search", migrated=True) as url:
         yield url
 
 
