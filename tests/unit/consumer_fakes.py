@@ -42,9 +42,9 @@ class FakeSnippetSnapshots:
         self.documents[document.snippet_id] = document
         return document
 
-    async def current(self, snippet_id: UUID) -> SearchDocument | None:
-        self.reads.append(snippet_id)
-        return self.documents.get(snippet_id)
+    async def current(self, snippet_ids: Sequence[UUID]) -> dict[UUID, SearchDocument]:
+        self.reads.extend(snippet_ids)
+        return {i: self.documents[i] for i in snippet_ids if i in self.documents}
 
 
 class FakeSearchDocuments:
@@ -67,17 +67,16 @@ class FakeSearchDocuments:
     def discard(self) -> None:
         self.staged = dict(self.committed)
 
-    async def indexed_version(self, snippet_id: UUID) -> int | None:
-        stored = self.staged.get(snippet_id)
-        return stored.aggregate_version if stored else None
+    async def indexed_versions(self, snippet_ids: Sequence[UUID]) -> dict[UUID, int]:
+        return {i: self.staged[i].aggregate_version for i in snippet_ids if i in self.staged}
 
-    async def save(self, document: SearchDocument) -> bool:
+    async def save(self, documents: Sequence[SearchDocument]) -> int:
         if self.written_meanwhile is not None:
             self.seed(self.written_meanwhile)
-        return self._write(document, replace_equal=False)
+        return sum(self._write(document, replace_equal=False) for document in documents)
 
-    async def remove(self, snippet_id: UUID) -> bool:
-        return self.staged.pop(snippet_id, None) is not None
+    async def remove(self, snippet_ids: Sequence[UUID]) -> int:
+        return sum(self.staged.pop(i, None) is not None for i in snippet_ids)
 
     async def refresh_page(self, after: UUID | None, limit: int) -> RefreshedPage:
         ids = sorted(i for i in self._snapshots.documents if after is None or i > after)[:limit]

@@ -9,7 +9,7 @@ from swiftpaste.application.ports.consumers import (
     SnippetSnapshots,
     ViewLedger,
 )
-from swiftpaste.application.search.index_snippet import IndexSnippet
+from swiftpaste.application.search.index_snippets import IndexSnippets
 from swiftpaste.application.search.rebuild_index import RebuildSearchIndex
 from swiftpaste.application.snippets.count_views import CountViews
 from swiftpaste.application.snippets.evict_cached_snippet import EvictCachedSnippet
@@ -36,6 +36,6 @@ class ConsumerProvider(Provider):
     search_documents = provide(SqlaSearchDocuments, scope=Scope.REQUEST, provides=SearchDocuments)
     view_ledger = provide(SqlaViewLedger, scope=Scope.REQUEST, provides=ViewLedger)
 
-    index_snippet = provide(IndexSnippet, scope=Scope.REQUEST)
+    index_snippets = provide(IndexSnippets, scope=Scope.REQUEST)
     rebuild_search_index = provide(RebuildSearchIndex, scope=Scope.REQUEST)
     count_views = provide(CountViews, scope=Scope.REQUEST)

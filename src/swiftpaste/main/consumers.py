@@ -62,6 +62,12 @@ class BrokerNotConnected(Exception):
 
 
 def subscription_for(name: str, settings: Settings) -> Subscription:
+    if name == "indexer":
+        batch_max_records = settings.indexer_batch_max_records
+        batch_timeout_ms = settings.indexer_batch_timeout_ms
+    else:
+        batch_max_records = settings.views_batch_max_records
+        batch_timeout_ms = settings.views_batch_timeout_ms
     return Subscription(
         consumer=name,
         topic=(
@@ -73,8 +79,8 @@ def subscription_for(name: str, settings: Settings) -> Subscription:
         dead_letter_topic=settings.kafka_dead_letter_topic,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
-        batch_max_records=settings.views_batch_max_records,
-        batch_timeout_ms=settings.views_batch_timeout_ms,
+        batch_max_records=batch_max_records,
+        batch_timeout_ms=batch_timeout_ms,
     )
 
 

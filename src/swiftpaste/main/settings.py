@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     views_linger_ms: int = Field(default=20, ge=0)
     views_batch_max_records: int = Field(default=1000, ge=1)
     views_batch_timeout_ms: int = Field(default=200, ge=1)
+    indexer_batch_max_records: int = Field(default=500, ge=1, le=10_000)
+    indexer_batch_timeout_ms: int = Field(default=50, ge=1)
 
     consumer_max_attempts: int = Field(default=5, ge=1, le=100)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)

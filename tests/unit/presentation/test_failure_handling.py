@@ -9,7 +9,12 @@ from faststream.exceptions import AckMessage
 from faststream.message import StreamMessage
 from pydantic import BaseModel, ValidationError
 
-from swiftpaste.presentation.consumers.failures import FailureHandling, PoisonMessage, RetryPolicy
+from swiftpaste.presentation.consumers.failures import (
+    FailureHandling,
+    PartlyFailed,
+    PoisonMessage,
+    RetryPolicy,
+)
 from swiftpaste.presentation.consumers.subscription import Outcome
 
 RECORD = SimpleNamespace(topic="snippet-events", partition=2, offset=41)
@@ -193,3 +198,39 @@ async def test_a_batch_is_dead_lettered_record_by_record(
     await handling(dead_letters, sleeps, max_attempts=1).process(Always(RuntimeError()), message)
 
     assert dead_letters.sent[0][0] == batch
+
+
+FAILED_RECORD = SimpleNamespace(topic="snippet-events", partition=2, offset=42)
+PARTLY_FAILING_BATCH = cast(
+    "StreamMessage[Any]", SimpleNamespace(raw_message=(RECORD, FAILED_RECORD))
+)
+
+
+async def test_a_partly_failed_batch_is_retried_then_only_its_failed_records_dead_lettered(
+    dead_letters: RecordingDeadLetters, sleeps: list[float]
+) -> None:
+    cause = RuntimeError("this snippet cannot be indexed")
+    handler = Always(PartlyFailed([FAILED_RECORD], cause))
+
+    outcome = await handling(dead_letters, sleeps, max_attempts=3).process(
+        handler, PARTLY_FAILING_BATCH
+    )
+
+    assert outcome == "dead_lettered"
+    assert handler.calls == 3
+    assert sleeps == [0.5, 1.0]
+    assert dead_letters.sent == [((FAILED_RECORD,), cause, 3)]
+
+
+async def test_a_batch_that_partly_failed_for_an_outage_waits_it_out(
+    dead_letters: RecordingDeadLetters, sleeps: list[float]
+) -> None:
+    handler = Handler(PartlyFailed([FAILED_RECORD], Outage("database unreachable")))
+
+    outcome = await handling(dead_letters, sleeps, max_attempts=1).process(
+        handler, PARTLY_FAILING_BATCH
+    )
+
+    assert outcome == "ok"
+    assert handler.calls == 2
+    assert dead_letters.sent == []

@@ -40,24 +40,24 @@ class RefreshedPage:
 class SnippetSnapshots(Protocol):
     """The snippets' current state, as the write side committed it."""
 
-    async def current(self, snippet_id: UUID) -> SearchDocument | None:
-        """The document the snippet should have now; None if deleted or missing."""
+    async def current(self, snippet_ids: Sequence[UUID]) -> dict[UUID, SearchDocument]:
+        """The document each snippet should have now; deleted or missing ones are absent."""
 
 
 class SearchDocuments(Protocol):
     """The stored search documents, inside the caller's transaction."""
 
-    async def indexed_version(self, snippet_id: UUID) -> int | None:
-        """The aggregate version of the stored document; None when there is none."""
+    async def indexed_versions(self, snippet_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """The aggregate version of each stored document; snippets without one are absent."""
 
-    async def save(self, document: SearchDocument) -> bool:
-        """Insert or replace, unless the stored document is as new or newer.
+    async def save(self, documents: Sequence[SearchDocument]) -> int:
+        """Insert or replace each document, unless the stored one is as new or newer.
 
-        Returns whether the document was written.
+        Returns how many were written.
         """
 
-    async def remove(self, snippet_id: UUID) -> bool:
-        """Delete the snippet's document; returns whether there was one."""
+    async def remove(self, snippet_ids: Sequence[UUID]) -> int:
+        """Delete the snippets' documents; returns how many there were."""
 
     async def refresh_page(self, after: UUID | None, limit: int) -> RefreshedPage:
         """Rewrite the documents of up to `limit` live snippets with ids above `after`.

@@ -8,6 +8,7 @@ application's code-aware tokenizer (`application.search.code_terms`) and sent in
 tsvector input form (`text_search`): PostgreSQL's own parser never cuts them.
 """
 
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -97,45 +98,72 @@ def _upsert(statement: Insert, *, replace_equal: bool) -> Insert:
     )
 
 
+_STATEMENT_MAX_ROWS = 500
+_STATEMENT_MAX_CHARS = 4 * 1024 * 1024
+
+
+def _statement_sized(documents: Sequence[SearchDocument]) -> Iterator[Sequence[SearchDocument]]:
+    """The documents in runs of at most 500 rows or about 4 MiB of text per statement."""
+    start, chars = 0, 0
+    for end, document in enumerate(documents):
+        chars += len(document.content) + len(document.title)
+        if end + 1 - start >= _STATEMENT_MAX_ROWS or chars >= _STATEMENT_MAX_CHARS:
+            yield documents[start : end + 1]
+            start, chars = end + 1, 0
+    if start < len(documents):
+        yield documents[start:]
+
+
 class SqlaSnippetSnapshots:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def current(self, snippet_id: UUID) -> SearchDocument | None:
-        row = (
-            await self._session.execute(_live_documents().where(snippets.c.id == snippet_id))
-        ).one_or_none()
-        return None if row is None else _document(row)
+    async def current(self, snippet_ids: Sequence[UUID]) -> dict[UUID, SearchDocument]:
+        if not snippet_ids:
+            return {}
+        rows = await self._session.execute(_live_documents().where(snippets.c.id.in_(snippet_ids)))
+        return {row.snippet_id: _document(row) for row in rows}
 
 
 class SqlaSearchDocuments:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def indexed_version(self, snippet_id: UUID) -> int | None:
-        version: int | None = (
-            await self._session.execute(
-                select(search_documents.c.aggregate_version).where(
-                    search_documents.c.snippet_id == snippet_id
-                ),
-            )
-        ).scalar_one_or_none()
-        return version
-
-    async def save(self, document: SearchDocument) -> bool:
-        statement = _upsert(
-            insert(search_documents).values(document_values(document)), replace_equal=False
+    async def indexed_versions(self, snippet_ids: Sequence[UUID]) -> dict[UUID, int]:
+        if not snippet_ids:
+            return {}
+        rows = await self._session.execute(
+            select(search_documents.c.snippet_id, search_documents.c.aggregate_version).where(
+                search_documents.c.snippet_id.in_(snippet_ids)
+            ),
         )
-        written = await self._session.execute(statement.returning(search_documents.c.snippet_id))
-        return written.first() is not None
+        return {row.snippet_id: row.aggregate_version for row in rows}
 
-    async def remove(self, snippet_id: UUID) -> bool:
+    async def save(self, documents: Sequence[SearchDocument]) -> int:
+        if not documents:
+            return 0
+        # Sorted by id, so two indexers writing overlapping batches (a rebalance in
+        # flight) take the rows' locks in the same order.
+        ordered = sorted(documents, key=lambda document: document.snippet_id)
+        written = 0
+        for chunk in _statement_sized(ordered):
+            statement = _upsert(
+                insert(search_documents).values([document_values(d) for d in chunk]),
+                replace_equal=False,
+            )
+            result = await self._session.execute(statement.returning(search_documents.c.snippet_id))
+            written += len(result.all())
+        return written
+
+    async def remove(self, snippet_ids: Sequence[UUID]) -> int:
+        if not snippet_ids:
+            return 0
         removed = await self._session.execute(
             delete(search_documents)
-            .where(search_documents.c.snippet_id == snippet_id)
+            .where(search_documents.c.snippet_id.in_(snippet_ids))
             .returning(search_documents.c.snippet_id),
         )
-        return removed.first() is not None
+        return len(removed.all())
 
     async def refresh_page(self, after: UUID | None, limit: int) -> RefreshedPage:
         page = select(snippets.c.id).where(snippets.c.deleted_at.is_(None))

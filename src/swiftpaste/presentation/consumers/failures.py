@@ -9,6 +9,8 @@
   into the dead-letter topic.
 - Anything else: retried after `backoff * 2^n` until `max_attempts` attempts failed,
   then dead-lettered. Either way the delivery is then acked and the consumer goes on.
+- A batch whose handler committed all but some records (`PartlyFailed`): judged by the
+  cause, retried as a whole, and in the end only the failed records are dead-lettered.
 
 Each attempt runs in a fresh Dishka request scope (this middleware sits outside
 Dishka's), so a retry never reuses a session a failure left broken.
@@ -50,6 +52,19 @@ class DeadLetterSink(Protocol):
 
 class PoisonMessage(Exception):
     """A handler's verdict that this message can never be processed: dead-letter it now."""
+
+
+class PartlyFailed(Exception):
+    """Some records of a batch failed; the handler committed the rest.
+
+    Judged (transient, unreadable, attempts) by its `cause`; when the batch is finally
+    given up on, only these `records` are dead-lettered.
+    """
+
+    def __init__(self, records: Sequence[Any], cause: Exception) -> None:
+        super().__init__(f"{len(records)} record(s) of the batch failed: {cause}")
+        self.records = tuple(records)
+        self.cause = cause
 
 
 _UNREADABLE = (ValidationError, PoisonMessage, UnicodeDecodeError, json.JSONDecodeError)
@@ -106,14 +121,16 @@ class FailureHandling:
                 result = await call_next(msg)
             except HandlerException:
                 raise  # an explicit ack/nack/reject from the handler is FastStream's business
-            except Exception as error:
+            except Exception as raised:
+                failed_records = _failed_records(raised, msg)
+                error = raised.cause if isinstance(raised, PartlyFailed) else raised
                 if isinstance(error, _UNREADABLE):
                     logger.warning(
                         "unreadable message; dead-lettering it: %s",
                         error,
                         extra=self._context(msg),
                     )
-                    await self.dead_letters.send(records_of(msg.raw_message), error, attempts=1)
+                    await self.dead_letters.send(failed_records, error, attempts=1)
                     return DEAD_LETTERED
                 if self.is_transient(error):
                     outage_waits += 1
@@ -143,9 +160,7 @@ class FailureHandling:
                         failures,
                         extra=self._context(msg),
                     )
-                    await self.dead_letters.send(
-                        records_of(msg.raw_message), error, attempts=failures
-                    )
+                    await self.dead_letters.send(failed_records, error, attempts=failures)
                     return DEAD_LETTERED
                 delay = self.policy.delay_before_retry(failures)
                 logger.warning(
@@ -168,6 +183,11 @@ class FailureHandling:
             "partition": getattr(first, "partition", None),
             "offset": getattr(first, "offset", None),
         }
+
+
+def _failed_records(error: Exception, msg: StreamMessage[Any]) -> tuple[Any, ...]:
+    """The records an error concerns: the delivery's, unless the handler named a part."""
+    return error.records if isinstance(error, PartlyFailed) else records_of(msg.raw_message)
 
 
 class _FailureHandlingScope(BaseMiddleware):

@@ -36,6 +36,19 @@ VIEWS_BATCH_SIZE = Histogram(
     buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000),
 )
 
+INDEXER_BATCH_SIZE = Histogram(
+    "indexer_batch_size",
+    "Records per batch the indexer handled.",
+    buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000),
+)
+INDEXER_SNIPPETS = Counter(
+    "indexer_snippets_total",
+    "Snippets of the indexer's batches, by what became of their search document: "
+    "indexed, removed or up_to_date (already as new as the snippet's newest event).",
+    ["outcome"],
+)
+INDEXER_OUTCOMES = ("indexed", "removed", "up_to_date")
+
 
 def initialise_consumer_metrics(consumer: str) -> None:
     """Make every series of this consumer appear on `/metrics` before its first message."""
