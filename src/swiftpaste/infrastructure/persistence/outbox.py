@@ -9,12 +9,12 @@ transaction. A change and its events are committed together or not at all.
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from swiftpaste.application.integration_events import to_message
 from swiftpaste.domain.events import DomainEvent
-from swiftpaste.infrastructure.persistence.tables import OUTBOX_CHANNEL, outbox
+from swiftpaste.infrastructure.persistence.tables import OUTBOX_CHANNEL
 
 
 class RecordsEvents(Protocol):
@@ -43,29 +43,37 @@ class OutboxTopics:
     """Where snippet lifecycle events go (keyed by snippet id)."""
 
 
+# One round trip: PostgreSQL runs a data-modifying WITH exactly once. The NOTIFY reaches
+# listeners only at commit, folded into one per transaction. The rows go in as arrays, so
+# the SQL is the same whatever their number and SQLAlchemy compiles it once (a multi-row
+# VALUES would be compiled again for every transaction).
+_WRITE_AND_NOTIFY = text(
+    "WITH inserted AS ("
+    " INSERT INTO outbox (event_id, event_type, topic, message_key, message)"
+    " SELECT event_id, event_type, topic, message_key, CAST(message AS jsonb)"
+    " FROM unnest(CAST(:event_ids AS uuid[]), CAST(:event_types AS text[]),"
+    " CAST(:topics AS text[]), CAST(:message_keys AS text[]), CAST(:messages AS text[]))"
+    " AS row_(event_id, event_type, topic, message_key, message)"
+    " RETURNING id)"
+    " SELECT pg_notify(:channel, '') FROM (SELECT count(*) FROM inserted) AS batch"
+)
+
+
 async def write_to_outbox(
     session: AsyncSession, events: list[DomainEvent], topics: OutboxTopics
 ) -> None:
     """Stage the events as outbox rows and wake the relay when the transaction commits."""
     if not events:
         return
-    rows = []
-    for event in events:
-        message = to_message(event)
-        rows.append(
-            {
-                "event_id": message.event_id,
-                "event_type": message.event_type,
-                "topic": topics.lifecycle,
-                "message_key": str(message.snippet_id),
-                "message": message.model_dump(mode="json"),
-            },
-        )
-    # One round trip: PostgreSQL runs a data-modifying WITH exactly once. The NOTIFY
-    # reaches listeners only at commit, folded into one per transaction.
-    inserted = insert(outbox).values(rows).returning(outbox.c.id).cte("inserted")
+    messages = [to_message(event) for event in events]
     await session.execute(
-        select(func.pg_notify(OUTBOX_CHANNEL, "")).select_from(
-            select(func.count()).select_from(inserted).subquery()
-        )
+        _WRITE_AND_NOTIFY,
+        {
+            "channel": OUTBOX_CHANNEL,
+            "event_ids": [message.event_id for message in messages],
+            "event_types": [message.event_type for message in messages],
+            "topics": [topics.lifecycle] * len(messages),
+            "message_keys": [str(message.snippet_id) for message in messages],
+            "messages": [message.model_dump_json() for message in messages],
+        },
     )

@@ -4,17 +4,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from swiftpaste.application.ports.snippets import ShortIdTaken
 from swiftpaste.domain.snippets import Snippet, SnippetVersion, Visibility
-from swiftpaste.infrastructure.persistence.errors import violated_constraint
 from swiftpaste.infrastructure.persistence.outbox import TrackedAggregates
 from swiftpaste.infrastructure.persistence.tables import (
-    SNIPPETS_SHORT_ID_UNIQUE,
     snippet_versions,
     snippets,
 )
@@ -71,28 +68,28 @@ class SqlaSnippetRepository:
 
     async def add(self, snippet: Snippet) -> None:
         self._aggregates.track(snippet)
-        try:
-            # A savepoint, so a short-id collision leaves the transaction usable for a retry.
-            async with self._session.begin_nested():
-                await self._session.execute(
-                    insert(snippets).values(
-                        id=snippet.id,
-                        short_id=snippet.short_id,
-                        title=snippet.title,
-                        owner_id=snippet.owner_id,
-                        latest_version=snippet.latest_version,
-                        views=snippet.views,
-                        aggregate_version=snippet.aggregate_version,
-                        created_at=snippet.created_at,
-                        updated_at=snippet.updated_at,
-                        deleted_at=snippet.deleted_at,
-                    ),
-                )
-                await self._write_versions(snippet)
-        except IntegrityError as error:
-            if violated_constraint(error) == SNIPPETS_SHORT_ID_UNIQUE:
-                raise ShortIdTaken(snippet.short_id) from error
-            raise
+        # A short-id collision inserts nothing (rather than failing), so the transaction
+        # stays usable for a retry without the two round trips of a savepoint.
+        inserted = await self._session.execute(
+            pg_insert(snippets)
+            .values(
+                id=snippet.id,
+                short_id=snippet.short_id,
+                title=snippet.title,
+                owner_id=snippet.owner_id,
+                latest_version=snippet.latest_version,
+                views=snippet.views,
+                aggregate_version=snippet.aggregate_version,
+                created_at=snippet.created_at,
+                updated_at=snippet.updated_at,
+                deleted_at=snippet.deleted_at,
+            )
+            .on_conflict_do_nothing(index_elements=[snippets.c.short_id])
+            .returning(snippets.c.id),
+        )
+        if inserted.first() is None:
+            raise ShortIdTaken(snippet.short_id)
+        await self._write_versions(snippet)
 
     async def get_for_update(self, snippet_id: UUID, version: int | None = None) -> Snippet | None:
         row = (
