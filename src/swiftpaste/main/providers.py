@@ -104,6 +104,18 @@ def kafka_topics(settings: Settings) -> list[TopicSpec]:
     ]
 
 
+def engine_options(settings: Settings, *, pre_ping: bool = True) -> EngineOptions:
+    return EngineOptions(
+        url=settings.database_url,
+        connect_timeout_seconds=settings.db_connect_timeout_seconds,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        slow_query_seconds=settings.db_slow_query_seconds,
+        pre_ping=pre_ping,
+    )
+
+
 class InfrastructureProvider(Provider):
     """Long-lived clients, built once per process and closed at shutdown."""
 
@@ -112,16 +124,7 @@ class InfrastructureProvider(Provider):
 
     @provide
     async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
-        engine = make_engine(
-            EngineOptions(
-                url=settings.database_url,
-                connect_timeout_seconds=settings.db_connect_timeout_seconds,
-                statement_timeout_ms=settings.db_statement_timeout_ms,
-                pool_size=settings.db_pool_size,
-                max_overflow=settings.db_max_overflow,
-                slow_query_seconds=settings.db_slow_query_seconds,
-            ),
-        )
+        engine = make_engine(engine_options(settings))
         yield engine
         await engine.dispose()
 

@@ -37,6 +37,9 @@ def relay_engine(settings: Settings, application_name: str = "swiftpaste-relay")
             max_overflow=min(settings.db_max_overflow, _RELAY_POOL_SIZE),
             slow_query_seconds=settings.db_slow_query_seconds,
             application_name=application_name,
+            # A batch that meets a dead connection fails, the pool drops the connection
+            # and the batch is retried: no round trip per batch to test it first.
+            pre_ping=False,
         ),
     )
 

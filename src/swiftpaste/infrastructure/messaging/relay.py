@@ -484,10 +484,11 @@ class OutboxRelay:
                 if failures:
                     logger.info("publishing again", extra={"failed_attempts": failures})
                     failures = 0
+                # Recounted at most every `backlog_refresh_seconds`: at a steady trickle
+                # a count after each small batch would cost as much as the batch.
+                await self._count_backlog_quietly(throttled=True)
                 if published >= batch_size:
-                    await self._count_backlog_quietly(throttled=True)
                     continue
-                await self._count_backlog_quietly()
                 if time.monotonic() >= next_prune:
                     await self._prune_quietly()
                     next_prune = time.monotonic() + self._options.prune_interval_seconds

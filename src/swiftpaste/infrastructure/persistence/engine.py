@@ -24,6 +24,10 @@ class EngineOptions:
     max_overflow: int
     slow_query_seconds: float
     application_name: str = "swiftpaste"
+    pre_ping: bool = True
+    """Test each pooled connection before use (a round trip), so a connection that died
+    with a PostgreSQL restart is replaced instead of failing a request. Workers that retry
+    a failed batch anyway can do without it."""
 
 
 def make_engine(options: EngineOptions) -> AsyncEngine:
@@ -32,8 +36,7 @@ def make_engine(options: EngineOptions) -> AsyncEngine:
         pool_size=options.pool_size,
         max_overflow=options.max_overflow,
         pool_timeout=options.connect_timeout_seconds,
-        # A connection that died with a PostgreSQL restart is replaced instead of failing a request.
-        pool_pre_ping=True,
+        pool_pre_ping=options.pre_ping,
         connect_args={
             "timeout": options.connect_timeout_seconds,
             "server_settings": {

@@ -98,6 +98,9 @@ def _upsert(statement: Insert, *, replace_equal: bool) -> Insert:
     )
 
 
+_SAVE_NEWER = _upsert(insert(search_documents), replace_equal=False).returning(
+    search_documents.c.snippet_id
+)
 _STATEMENT_MAX_ROWS = 500
 _STATEMENT_MAX_CHARS = 4 * 1024 * 1024
 
@@ -147,11 +150,11 @@ class SqlaSearchDocuments:
         ordered = sorted(documents, key=lambda document: document.snippet_id)
         written = 0
         for chunk in _statement_sized(ordered):
-            statement = _upsert(
-                insert(search_documents).values([document_values(d) for d in chunk]),
-                replace_equal=False,
+            # One statement with a parameter set per document: SQLAlchemy sends it as one
+            # multi-row INSERT, and its SQL is compiled once for all batches.
+            result = await self._session.execute(
+                _SAVE_NEWER, [document_values(document) for document in chunk]
             )
-            result = await self._session.execute(statement.returning(search_documents.c.snippet_id))
             written += len(result.all())
         return written
 
