@@ -46,6 +46,20 @@ def to_snippet(row: Any, versions: dict[int, SnippetVersion]) -> Snippet:
     )
 
 
+def _upsert_version() -> Any:
+    statement = pg_insert(snippet_versions)
+    return statement.on_conflict_do_update(
+        index_elements=[snippet_versions.c.snippet_id, snippet_versions.c.version],
+        set_={
+            "expires_at": statement.excluded.expires_at,
+            "expired_at": statement.excluded.expired_at,
+        },
+    )
+
+
+_UPSERT_VERSION = _upsert_version()
+
+
 def _version_row(snippet_id: UUID, version: SnippetVersion) -> dict[str, Any]:
     return {
         "snippet_id": snippet_id,
@@ -169,15 +183,9 @@ class SqlaSnippetRepository:
         """Insert new versions; for existing ones only the share window can change."""
         if not snippet.versions:
             return
-        statement = pg_insert(snippet_versions).values(
-            [_version_row(snippet.id, v) for v in snippet.versions.values()],
-        )
+        # A parameter set per version: one multi-row INSERT on the wire, and SQL that is
+        # compiled once (a multi-row `.values([...])` would be compiled every time).
         await self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[snippet_versions.c.snippet_id, snippet_versions.c.version],
-                set_={
-                    "expires_at": statement.excluded.expires_at,
-                    "expired_at": statement.excluded.expired_at,
-                },
-            ),
+            _UPSERT_VERSION,
+            [_version_row(snippet.id, v) for v in snippet.versions.values()],
         )
