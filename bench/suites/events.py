@@ -13,10 +13,12 @@ Three measurements, each against the real processes (`swiftpaste relay`,
   the first counts land in PostgreSQL to the moment all of them have: the consumer
   group's start-up is not counted.
 - `lag`: the relay and the indexer run while snippets are created through the HTTP API
-  at a steady `--rate` per second for `--lag-duration` seconds. Lag per snippet runs from
-  its write transaction (the outbox row's `created_at`, a few statements before the
-  commit) to its search document's `indexed_at`: NOTIFY, the relay, Kafka and the
-  indexer. The report also shows how long the relay took to pick each event up.
+  at a steady `--rate` per second for `--lag-duration` seconds (k6, bench/lag.js, an
+  open model: a create starts on schedule whether or not earlier ones were answered).
+  Lag per snippet runs from the commit of its create to the commit of the search document
+  (commit timestamps: NOTIFY, the relay, Kafka, the indexer and its transaction). The
+  report also shows a stricter figure from the start of the write transaction, and how
+  long the relay took to pick each event up.
 
 Targets on the reference machine: relay ≥ 2,000 events/s, views consumer ≥ 10,000
 events/s, lag p95 ≤ 300 ms.
@@ -29,7 +31,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,9 +40,11 @@ import asyncpg
 import httpx
 
 from bench.harness import (
+    BENCH_DIR,
     HOST,
     BenchError,
     Child,
+    CpuMeter,
     Session,
     api_environment,
     free_port,
@@ -52,6 +56,10 @@ from bench.results import Suite, SuiteOutcome
 from bench.suites.content import snippet_content
 from bench.suites.read import RATE_LIMITS_OFF, Account, log_in
 
+LAG_SCRIPT = BENCH_DIR / "lag.js"
+LAG_DISTINCT_CONTENTS = 200
+MAX_FAILED_CREATES = 0.01
+"""More failed creates than this share and the lag run fails: the rate was not held."""
 RELAY_TARGET = 2000.0
 VIEWS_TARGET = 10_000.0
 LAG_P95_TARGET_MS = 300.0
@@ -105,8 +113,10 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def _start_worker(session: Session, stack: Stack, name: str, argv: list[str]) -> Child:
-    port = free_port()
+def _start_worker(
+    session: Session, stack: Stack, name: str, argv: list[str], port: int | None = None
+) -> Child:
+    port = port or free_port()
     port_variable = {
         "relay": "RELAY_HTTP_PORT",
         "indexer": "INDEXER_HTTP_PORT",
@@ -377,56 +387,62 @@ def _bench_account(client: httpx.Client) -> dict[str, str]:
     return {"Authorization": f"Bearer {log_in(client, account)}"}
 
 
-async def _create_steadily(
-    api: str, headers: Mapping[str, str], rate: float, seconds: float
-) -> tuple[list[str], int]:
-    """Fire one create every 1/rate s (not waiting for the previous one); the ids created."""
-    created: list[str] = []
-    failures = 0
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=api, timeout=30.0, limits=limits) as client:
+def _create_steadily(
+    session: Session, stack: Stack, api: str, token: str, rate: float, seconds: float
+) -> tuple[list[str], dict[str, Any]]:
+    """k6 (bench/lag.js) creates at `rate` per second, open model; the ids created.
 
-        async def create(index: int) -> None:
-            nonlocal failures
-            language, content = snippet_content(index)
-            try:
-                response = await client.post(
-                    "/v1/api/snippet/",
-                    json={"title": f"lag {index}", "content": content, "language": language},
-                    headers=dict(headers),
-                )
-            except httpx.HTTPError:
-                failures += 1
-                return
-            if response.status_code == httpx.codes.CREATED:
-                created.append(response.json()["id"])
-            else:
-                failures += 1
-
-        tasks = []
-        start = time.monotonic()
-        total = int(rate * seconds)
-        for index in range(total):
-            delay = start + index / rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(create(index)))
-        await asyncio.gather(*tasks)
-    return created, failures
+    k6 rather than a Python client: at 100 requests/s an asyncio HTTP client costs
+    several times the CPU of the requests it sends, on the cores the servers share.
+    """
+    prefix = f"lag {secrets.token_hex(4)} "
+    snippets = []
+    for index in range(LAG_DISTINCT_CONTENTS):
+        language, content = snippet_content(index)
+        snippets.append({"language": language, "content": content})
+    result = session.run_k6(
+        LAG_SCRIPT,
+        "lag",
+        base_url=api,
+        vus=0,  # an arrival rate, not a number of users
+        duration=f"{seconds:g}s",
+        data={"rate": rate, "token": token, "title_prefix": prefix, "snippets": snippets},
+    )
+    created = asyncio.run(_created_with_prefix(stack.database_url, prefix))
+    return created, result.summary
 
 
-async def _lags(database_url: str, ids: Sequence[str]) -> tuple[list[tuple[float, float]], int]:
-    """Per indexed snippet, in ms from its write transaction: (indexed, relayed).
+async def _created_with_prefix(database_url: str, prefix: str) -> list[str]:
+    connection = await asyncpg.connect(_pg_url(database_url))
+    try:
+        rows = await connection.fetch(
+            "SELECT id FROM snippets WHERE starts_with(title, $1)", prefix
+        )
+    finally:
+        await connection.close()
+    return [str(row["id"]) for row in rows]
 
-    The start is the `snippet.created` outbox row's `created_at`: `now()` of the API's
-    write transaction, which commits a few statements later. `relayed` is the start of
-    the relay's batch transaction that took the event; the rest is Kafka, the indexer
-    and its commit (`indexed_at` is the indexer's transaction start).
+
+async def _lags(
+    database_url: str, ids: Sequence[str]
+) -> tuple[list[tuple[float, float, float]], int]:
+    """Per indexed snippet, in ms: (committed → indexed, write start → indexed, relay pickup).
+
+    - committed → indexed: from the commit of the API's create to the commit of the
+      indexer's transaction that wrote the search document (`pg_xact_commit_timestamp`
+      of the outbox row and of the document; the embedded PostgreSQL tracks commit
+      timestamps). The target's measure: when search can first show the snippet.
+    - write start → indexed: stricter, from the start of the API's write transaction
+      (the outbox row's `created_at`) to the start of the indexer's (`indexed_at`).
+    - relay pickup: from the start of the API's transaction to the start of the relay's
+      batch transaction that took the event (`published_at`).
     """
     connection = await asyncpg.connect(_pg_url(database_url))
     try:
         rows = await connection.fetch(
-            "SELECT extract(epoch FROM d.indexed_at - o.created_at) * 1000 AS lag_ms,"
+            "SELECT extract(epoch FROM pg_xact_commit_timestamp(d.xmin)"
+            " - pg_xact_commit_timestamp(o.xmin)) * 1000 AS committed_ms,"
+            " extract(epoch FROM d.indexed_at - o.created_at) * 1000 AS started_ms,"
             " extract(epoch FROM o.published_at - o.created_at) * 1000 AS relay_ms"
             " FROM search_documents d"
             " JOIN outbox o ON o.message_key = d.snippet_id::text"
@@ -436,7 +452,31 @@ async def _lags(database_url: str, ids: Sequence[str]) -> tuple[list[tuple[float
         )
     finally:
         await connection.close()
-    return [(float(row["lag_ms"]), float(row["relay_ms"])) for row in rows], len(ids) - len(rows)
+    lags = [
+        (float(row["committed_ms"]), float(row["started_ms"]), float(row["relay_ms"]))
+        for row in rows
+    ]
+    return lags, len(ids) - len(rows)
+
+
+def _metric_mean(port: int, histogram: str) -> float | None:
+    """`_sum / _count` of a worker's histogram (all label sets), from its /metrics."""
+    try:
+        text = httpx.get(f"http://{HOST}:{port}/metrics", timeout=5).text
+    except httpx.HTTPError:
+        return None
+    totals = {"_sum": 0.0, "_count": 0.0}
+    for line in text.splitlines():
+        name = line.split("{", 1)[0].split(" ", 1)[0]
+        for suffix in totals:
+            if name == histogram + suffix:
+                totals[suffix] += float(line.rsplit(" ", 1)[1])
+    return totals["_sum"] / totals["_count"] if totals["_count"] else None
+
+
+def _mean_ms(port: int, histogram: str) -> float | None:
+    mean = _metric_mean(port, histogram)
+    return None if mean is None else round(mean * 1000, 2)
 
 
 def _distribution(values: list[float]) -> dict[str, float | None]:
@@ -452,8 +492,9 @@ def measure_lag(
     session: Session, stack: Stack, api: str, rate: float, seconds: float
 ) -> dict[str, Any]:
     say("lag: starting `swiftpaste relay` and `swiftpaste consume indexer`")
-    relay = _start_worker(session, stack, "relay", ["relay"])
-    indexer = _start_worker(session, stack, "indexer", ["consume", "indexer"])
+    relay_port, indexer_port = free_port(), free_port()
+    relay = _start_worker(session, stack, "relay", ["relay"], relay_port)
+    indexer = _start_worker(session, stack, "indexer", ["consume", "indexer"], indexer_port)
     try:
         with httpx.Client(base_url=api, timeout=30.0) as client:
             headers = _bench_account(client)
@@ -464,14 +505,30 @@ def measure_lag(
                 if time.monotonic() > deadline:
                     raise BenchError(f"the indexer indexed nothing in 60 s; see {indexer.log_path}")
                 time.sleep(0.2)
-        say(f"lag: {rate:g} creates/s for {seconds:g} s")
-        created, failures = asyncio.run(_create_steadily(api, headers, rate, seconds))
+        say(f"lag: {rate:g} creates/s for {seconds:g} s (k6)")
+        token = headers["Authorization"].removeprefix("Bearer ")
+        meter = CpuMeter(
+            {
+                "api": session.child_pid("api"),
+                "relay": relay.pid,
+                "indexer": indexer.pid,
+                **session.server_pids(),
+            }
+        )
+        meter.start()
+        created, k6 = _create_steadily(session, stack, api, token, rate, seconds)
+        cpu_seconds = meter.stop()
         deadline = time.monotonic() + 60
         while True:
             lags, missing = asyncio.run(_lags(stack.database_url, created))
             if not missing or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
+        workers = {
+            "relay_batch_ms_mean": _mean_ms(relay_port, "outbox_publish_batch_seconds"),
+            "indexer_batch_ms_mean": _mean_ms(indexer_port, "consumer_processing_seconds"),
+            "indexer_records_per_batch_mean": _metric_mean(indexer_port, "indexer_batch_size"),
+        }
     finally:
         session.processes.stop(indexer)
         session.processes.stop(relay)
@@ -479,10 +536,17 @@ def measure_lag(
         "rate_per_second": rate,
         "seconds": seconds,
         "created": len(created),
-        "create_failures": failures,
+        "create_failures": k6["requests"] - len(created),
+        "create_latency_ms": k6["http_req_duration_ms"],
+        "create_unexpected_status": k6["unexpected_status"],
         "not_indexed": missing,
-        "lag_ms": _distribution([total for total, _ in lags]),
-        "relay_pickup_ms": _distribution([relay for _, relay in lags]),
+        "lag_ms": _distribution([committed for committed, _, _ in lags]),
+        "lag_from_write_start_ms": _distribution([started for _, started, _ in lags]),
+        "relay_pickup_ms": _distribution([relay for _, _, relay in lags]),
+        "workers_over_the_run": workers,
+        "cpu_seconds_while_creating": {
+            name: round(value, 2) for name, value in cpu_seconds.items()
+        },
     }
 
 
@@ -539,12 +603,22 @@ def run(args: argparse.Namespace, session: Session) -> SuiteOutcome:
     if "lag" in results:
         lag = results["lag"]["lag_ms"]
         verdict = _verdict(lag["p95"], LAG_P95_TARGET_MS, at_most=True)
+        failed = results["lag"]["create_failures"]
         if results["lag"]["not_indexed"]:
             verdict = f"FAIL ({results['lag']['not_indexed']} never indexed)"
+        elif failed > MAX_FAILED_CREATES * (failed + results["lag"]["created"]):
+            # The rate was not sustained: the lag of the creates that got through says little.
+            verdict = f"FAIL ({failed} creates failed)"
+        strict = results["lag"]["lag_from_write_start_ms"]
         lines.append(
             f"lag at {args.rate:g}/s   p50 {lag['p50'] or 0:>6.0f} ms"
             f"  p95 {lag['p95'] or 0:>6.0f} ms  p99 {lag['p99'] or 0:>6.0f} ms"
             f"   target p95 ≤ 300 ms  {verdict}"
+        )
+        lines.append(
+            f"  from write start  p50 {strict['p50'] or 0:>6.0f} ms"
+            f"  p95 {strict['p95'] or 0:>6.0f} ms  p99 {strict['p99'] or 0:>6.0f} ms"
+            f"   (information)"
         )
         targets.append({"target": "lag p95 ≤ 300 ms", "actual": lag["p95"], "result": verdict})
     table = "\n".join(lines)

@@ -47,7 +47,12 @@ class PostgresServer(ServerProcess):
 
     def _arguments(self) -> list[str]:
         # No unix socket (-k ''): its path under a deep checkout can exceed the 107-byte limit.
-        return ["-D", str(self.pgdata), "-h", HOST, "-p", str(self.port), "-k", ""]
+        # Commit timestamps (pg_xact_commit_timestamp) let `just bench events` time the
+        # pipeline from the moment a change commits.
+        return [
+            *("-D", str(self.pgdata), "-h", HOST, "-p", str(self.port), "-k", ""),
+            *("-c", "track_commit_timestamp=on"),
+        ]
 
     def probe(self, port: int) -> bool:
         # pg_isready, unlike a bare TCP connect, tells "starting up / recovering" from "ready".
