@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
@@ -25,6 +26,10 @@ from redis.asyncio import Redis
 from swiftpaste.application.ports.snippets import ViewRecorder
 from swiftpaste.domain.events import SnippetViewed
 from swiftpaste.infrastructure.cache.resp import LeanRedis, LeanRedisError
+from swiftpaste.infrastructure.persistence.snippet_finder import (
+    AsyncpgSnippetFinder,
+    SnippetFinderOptions,
+)
 from swiftpaste.main.api import make_api
 from swiftpaste.main.settings import Settings
 from swiftpaste.presentation.http.fast_read import FastReadLane
@@ -320,6 +325,248 @@ async def test_hits_are_counted_and_logged_under_the_route_template(
     assert record.__dict__["client"].startswith("198.18.")
 
 
+# --- reads the cache cannot answer: the lane's own database read ------------------------
+
+
+@dataclass
+class World:
+    """An owner's private snippet in two versions (v1 shared by link), a deleted snippet,
+    a public one nobody read yet, and a stranger."""
+
+    owner: Account
+    stranger: Account
+    private: dict[str, Any]
+    share_token: str
+    deleted: dict[str, Any]
+    public: dict[str, Any]
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient, owner: Account) -> World:
+    private = await create(client, owner, visibility="private", content="v1", language="go")
+    revised = await client.put(
+        f"{SNIPPETS}/{private['id']}", json={"content": 'v2 \u00e9\n\t<"\\>'}, headers=owner.auth
+    )
+    assert revised.status_code == 200
+    shared = await client.post(
+        f"{SNIPPETS}/{private['id']}/share", params={"version": 1}, headers=owner.auth
+    )
+    share_token = parse_qs(urlparse(shared.json()["share_url"]).query)["token"][0]
+    deleted = await create(client, owner, visibility="private")
+    gone = await client.delete(f"{SNIPPETS}/{deleted['id']}", headers=owner.auth)
+    assert gone.status_code == 204
+    public = await create(client, owner)
+    return World(owner, await register_and_log_in(client), private, share_token, deleted, public)
+
+
+@dataclass
+class Read:
+    name: str
+    path: Callable[[World], str]
+    who: Callable[[World], dict[str, str]] = field(default=lambda _: {})
+    status: int = 200
+    code: str | None = None
+    """The error code, for a refusal."""
+
+
+def _private(world: World, query: str = "") -> str:
+    return f"{SNIPPETS}/{world.private['short_id']}{query}"
+
+
+READS = [
+    Read("the owner, latest", _private, lambda w: w.owner.auth),
+    Read("the owner, version=1", lambda w: _private(w, "?version=1"), lambda w: w.owner.auth),
+    Read("the owner, v=2", lambda w: _private(w, "?v=2"), lambda w: w.owner.auth),
+    Read("the owner, both", lambda w: _private(w, "?v=1&version=1"), lambda w: w.owner.auth),
+    Read("a share link", lambda w: _private(w, f"?v=1&token={w.share_token}")),
+    Read(
+        "a share link, signed in",
+        lambda w: _private(w, f"?token={w.share_token}&v=1"),
+        lambda w: w.stranger.auth,
+    ),
+    Read(
+        "the owner, with a share link",
+        lambda w: _private(w, f"?v=1&token={w.share_token}"),
+        lambda w: w.owner.auth,
+    ),
+    Read("anonymous", _private, status=404, code="snippet_not_found"),
+    Read("a stranger", _private, lambda w: w.stranger.auth, 404, "snippet_not_found"),
+    Read(
+        "a share link for another version",
+        lambda w: _private(w, f"?v=2&token={w.share_token}"),
+        status=404,
+        code="snippet_not_found",
+    ),
+    Read(
+        "a share link, no version (the latest)",
+        lambda w: _private(w, f"?token={w.share_token}"),
+        status=404,
+        code="snippet_not_found",
+    ),
+    Read(
+        "a forged share link",
+        lambda w: _private(w, f"?v=1&token={w.share_token[:-2]}AA"),
+        status=404,
+        code="snippet_not_found",
+    ),
+    Read(
+        "the owner, version 9",
+        lambda w: _private(w, "?version=9"),
+        lambda w: w.owner.auth,
+        404,
+        "version_not_found",
+    ),
+    Read(
+        "a stranger, version 9",
+        lambda w: _private(w, "?version=9"),
+        lambda w: w.stranger.auth,
+        404,
+        "snippet_not_found",
+    ),
+    Read(
+        "deleted, its owner",
+        lambda w: f"{SNIPPETS}/{w.deleted['short_id']}",
+        lambda w: w.owner.auth,
+        404,
+        "snippet_not_found",
+    ),
+    Read(
+        "unknown, signed in",
+        lambda _: f"{SNIPPETS}/zzzzzzzz",
+        lambda w: w.stranger.auth,
+        404,
+        "snippet_not_found",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", READS, ids=[case.name for case in READS])
+async def test_a_miss_is_answered_from_the_database_as_the_route_does(
+    pair: Pair, world: World, case: Read
+) -> None:
+    path, who = case.path(world), case.who(world)
+    passed_on, misses = pair.lane.passed_on, _metric("cache_miss_total")
+    via_lane, via_route = await pair.both(path, who)
+    assert pair.lane.passed_on == passed_on  # answered by the lane itself
+    assert _metric("cache_miss_total") == misses + 2  # the lane's, then the route's
+    assert via_lane.status_code == case.status, via_lane.text
+    if case.code is not None:
+        assert via_lane.json()["error"]["code"] == case.code
+    # A signed-in reader's two requests spend one budget; refusals carry no budget headers.
+    assert_same(via_lane, via_route, one_bucket=bool(who) and case.status == 200)
+
+
+async def test_a_private_read_in_the_lane_records_a_view_and_caches_nothing(
+    settings: Settings, world: World, servers: Servers
+) -> None:
+    recorded = RecordedViews()
+    short_id = world.private["short_id"]
+    async with running(settings, recorded) as lane:
+        passed_on = lane.passed_on
+        for query in ("", "?v=1"):
+            response = await lane.get(f"{SNIPPETS}/{short_id}{query}", headers=world.owner.auth)
+            assert response.status_code == 200
+        assert lane.passed_on == passed_on
+    assert [(view.short_id, view.version) for view in recorded.views] == [
+        (short_id, None),
+        (short_id, 1),
+    ]
+    assert all(str(view.snippet_id) == world.private["id"] for view in recorded.views)
+    redis = Redis.from_url(servers.endpoints.redis_url)
+    try:
+        assert await redis.keys(f"snippet:{short_id}:v*") == []
+    finally:
+        await redis.aclose()
+
+
+async def test_a_public_miss_goes_on_to_the_route_which_caches_it(pair: Pair, world: World) -> None:
+    path = f"{SNIPPETS}/{world.public['short_id']}"
+    passed_on = pair.lane.passed_on
+    first, _ = await pair.both(path, world.owner.auth)
+    assert pair.lane.passed_on == passed_on + 1  # read, found public, handed on
+    again = await pair.lane.get(path, headers=world.owner.auth)
+    assert pair.lane.passed_on == passed_on + 1  # now a hit
+    assert again.content == first.content
+
+
+async def test_a_logged_out_token_is_refused_as_the_route_refuses_it(
+    pair: Pair, client: httpx.AsyncClient, world: World
+) -> None:
+    assert (await client.post("/auth/jwt/logout", headers=world.owner.auth)).status_code == 204
+    for path in (_private(world), f"{SNIPPETS}/{world.public['short_id']}"):
+        passed_on = pair.lane.passed_on
+        via_lane, via_route = await pair.both(path, world.owner.auth)
+        assert pair.lane.passed_on == passed_on + 1  # the route refuses it
+        assert via_lane.status_code == 401
+        assert_same(via_lane, via_route)
+
+
+async def test_an_expired_private_share_is_410_but_its_owner_still_reads_it(
+    servers: Servers, database_url: str
+) -> None:
+    settings = make_settings(
+        servers, database_url, share_min_ttl_seconds=1, share_default_ttl_seconds=1
+    )
+    async with running(settings) as lane, running(settings, lane=False) as route:
+        transport = httpx.ASGITransport(app=route.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://swiftpaste.test") as c:
+            owner = await register_and_log_in(c)
+            snippet = await create(c, owner, visibility="private")
+            shared = await c.post(
+                f"{SNIPPETS}/{snippet['id']}/share", json={"ttl_seconds": 1}, headers=owner.auth
+            )
+        url = urlparse(shared.json()["share_url"])
+        await asyncio.sleep(2.2)  # whole seconds: past the window for sure
+        pair = Pair(lane, route)
+        for who, status in (({}, 410), (owner.auth, 200)):
+            passed_on = lane.passed_on
+            via_lane, via_route = await pair.both(f"{url.path}?{url.query}", who)
+            assert lane.passed_on == passed_on
+            assert via_lane.status_code == status
+            assert_same(via_lane, via_route, one_bucket=bool(who))
+
+
+class UnreachableFinder(Provider):
+    """The lane's database reads aimed at a port nobody listens on."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(scope=Scope.APP)
+        self._url = settings.database_url.replace(
+            f":{urlparse(settings.database_url).port}/", f":{free_port()}/"
+        )
+
+    @provide(override=True)
+    async def snippet_finder(self) -> AsyncIterator[AsyncpgSnippetFinder]:
+        finder = AsyncpgSnippetFinder(
+            SnippetFinderOptions(
+                url=self._url,
+                max_connections=2,
+                acquire_timeout_seconds=0.5,
+                statement_timeout_ms=1000,
+            )
+        )
+        yield finder
+        await finder.aclose()
+
+
+async def test_when_the_lanes_database_reads_fail_the_route_answers(
+    settings: Settings, world: World
+) -> None:
+    path = _private(world)
+    async with running(settings, UnreachableFinder(settings)) as lane:
+        for _ in range(2):
+            passed_on = lane.passed_on
+            response = await lane.get(path, headers=world.owner.auth)
+            assert response.status_code == 200
+            assert response.json()["current_version"]["content"] == 'v2 \u00e9\n\t<"\\>'
+            assert lane.passed_on == passed_on + 1
+        left = [
+            int((await lane.get(path, headers=world.owner.auth)).headers["RateLimit-Remaining"])
+            for _ in range(2)
+        ]
+        assert left[1] == left[0] - 1  # the budget is spent once per request
+
+
 # --- views -------------------------------------------------------------------------------
 
 
@@ -474,4 +721,26 @@ async def test_the_client_pipelines_against_valkey(servers: Servers) -> None:
         assert "WRONGTYPE" in repr(wrong)
     finally:
         await client.execute_commands([["DEL", key]])
+        await client.aclose()
+
+
+async def test_a_burst_on_a_cold_pool_is_served_while_the_pool_grows(servers: Servers) -> None:
+    client = LeanRedis.from_url(
+        servers.endpoints.redis_url, socket_timeout_seconds=0.5, max_connections=100
+    )
+    assert client is not None
+    opened: list[int] = []
+    connect = client._connect
+
+    async def counted() -> Any:
+        opened.append(client._connecting)
+        return await connect()
+
+    client._connect = counted  # type: ignore[method-assign]
+    try:
+        replies = await asyncio.gather(*(client.execute_commands([["PING"]]) for _ in range(64)))
+        assert replies == [[b"PONG"]] * 64
+        assert max(opened) <= 4  # never more than four connects at once
+        assert len(opened) < 64  # requests shared connections
+    finally:
         await client.aclose()

@@ -11,7 +11,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from swiftpaste.application.search.code_terms import (
+    CONTENT_WEIGHT,
+    TITLE_WEIGHT,
+    DocumentTerms,
+    index_terms,
+)
 from swiftpaste.infrastructure.persistence.tables import metadata
+from swiftpaste.infrastructure.persistence.text_search import tsvector_text
 from swiftpaste.main.migrations import (
     alembic_config,
     downgrade,
@@ -100,3 +107,55 @@ def test_forgetting_stream_positions_empties_consumer_offsets(empty_database: st
     assert asyncio.run(offsets(insert)) == 1
     forget_stream_positions(empty_database)
     assert asyncio.run(offsets("SELECT 1")) == 0
+
+
+TITLE = "Fib memo: getUserById"
+CONTENT = "x = self.get_user_by_id(42)\nuserbyid = parse_json(raw)  # " + "a" * 70 + "_tail"
+
+
+def test_0005_rewrites_search_vectors_into_the_keyed_form_and_back(empty_database: str) -> None:
+    upgrade(empty_database, "0004")
+    glued = DocumentTerms()  # the form 0004 stored: joins glued, at their first part
+    glued.add_text(TITLE, TITLE_WEIGHT)
+    glued.add_text(CONTENT, CONTENT_WEIGHT)
+
+    async def stored(statement: str = "SELECT 1", *arguments: object) -> set[str]:
+        connection = await asyncpg.connect(
+            empty_database.replace("postgresql+asyncpg://", "postgresql://")
+        )
+        try:
+            await connection.execute(statement, *arguments)
+            vector = await connection.fetchval(
+                "SELECT tsvector_to_array(search_vector) FROM search_documents"
+            )
+        finally:
+            await connection.close()
+        return set(vector or ())
+
+    asyncio.run(
+        stored(
+            """
+            WITH account AS (
+                INSERT INTO users (id, email, username, hashed_password)
+                VALUES (gen_random_uuid(), 'a@example.com', 'ada', 'x') RETURNING id
+            ), snippet AS (
+                INSERT INTO snippets (id, short_id, title, owner_id, latest_version,
+                                      created_at, updated_at)
+                SELECT gen_random_uuid(), 'aB3dE5fG', $1, id, 1, now(), now() FROM account
+                RETURNING id, owner_id
+            )
+            INSERT INTO search_documents (snippet_id, short_id, owner_id, title, content,
+                visibility, version, snippet_created_at, aggregate_version, search_vector)
+            SELECT id, 'aB3dE5fG', owner_id, $1, $2, 'public', 1, now(), 1, $3::tsvector
+            FROM snippet
+            """,
+            TITLE,
+            CONTENT,
+            tsvector_text(glued),
+        )
+    )
+    upgrade(empty_database, "0005")
+    keyed = index_terms(TITLE, CONTENT).everything
+    assert asyncio.run(stored()) == set(keyed.positions) | keyed.keys
+    downgrade(empty_database, "0004")
+    assert asyncio.run(stored()) == set(glued.positions)

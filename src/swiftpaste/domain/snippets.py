@@ -76,7 +76,8 @@ class ShareGrant:
 
 
 def is_short_id(candidate: str) -> bool:
-    return len(candidate) == SHORT_ID_LENGTH and all(c in SHORT_ID_ALPHABET for c in candidate)
+    # strip() removes every alphabet character from both ends: only a foreign one stays.
+    return len(candidate) == SHORT_ID_LENGTH and not candidate.strip(SHORT_ID_ALPHABET)
 
 
 def validate_title(title: str) -> str:

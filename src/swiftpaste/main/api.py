@@ -11,8 +11,10 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from swiftpaste.application.ports.rate_limit import RateLimitExceeded
+from swiftpaste.application.ports.security import AccessTokenCodec
 from swiftpaste.application.ports.snippets import ViewRecorder
 from swiftpaste.application.ports.system import Clock
+from swiftpaste.application.snippets.read_snippet import ReadUncachedSnippet
 from swiftpaste.infrastructure.cache.hot_read import RedisHotReads
 from swiftpaste.infrastructure.cache.resp import LeanRedis
 from swiftpaste.infrastructure.messaging.views import KafkaViewPublisher
@@ -64,6 +66,12 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
                 views=await container.get(ViewRecorder),
                 clock=await container.get(Clock),
                 limits=await container.get(RateLimitSettings),
+                codec=await container.get(AccessTokenCodec),
+                uncached_reads=(
+                    await container.get(ReadUncachedSnippet)
+                    if settings.db_fast_read_connections
+                    else None
+                ),
             )
         try:
             yield
@@ -82,6 +90,10 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
         docs_url="/docs",
         redoc_url="/redoc",
         openapi_url="/openapi.json",
+        # FastAPI's own OpenTelemetry: off, as nothing here configures OpenTelemetry (the
+        # metrics are Prometheus', the logs JSON lines); left on, it still asks the global
+        # providers on every request whether they were configured since.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     for router in (auth.router, users.router, search.router, snippets.router, health.router):
         app.include_router(router)

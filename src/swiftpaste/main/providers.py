@@ -2,7 +2,7 @@
 
 from collections.abc import AsyncIterator
 
-from dishka import Provider, Scope, from_context, provide
+from dishka import Provider, Scope, alias, from_context, provide
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
@@ -33,6 +33,7 @@ from swiftpaste.application.ports.snippets import (
     ShareTokens,
     ShortIdGenerator,
     SnippetCache,
+    SnippetFinder,
     SnippetQueries,
     SnippetRenderer,
     SnippetRepository,
@@ -49,6 +50,7 @@ from swiftpaste.application.snippets.read_snippet import (
     CachePolicy,
     ReadSnippet,
     ReadSnippetContent,
+    ReadUncachedSnippet,
 )
 from swiftpaste.application.snippets.revise_snippet import ReviseSnippet
 from swiftpaste.application.snippets.share_snippet import SharePolicy, ShareSnippet
@@ -71,7 +73,15 @@ from swiftpaste.infrastructure.persistence.engine import (
 )
 from swiftpaste.infrastructure.persistence.outbox import OutboxTopics, TrackedAggregates
 from swiftpaste.infrastructure.persistence.refresh_tokens import SqlaRefreshTokenRepository
-from swiftpaste.infrastructure.persistence.search_queries import SqlaSearchQueries
+from swiftpaste.infrastructure.persistence.search_connections import (
+    SearchConnectionOptions,
+    SearchConnections,
+)
+from swiftpaste.infrastructure.persistence.search_queries import AsyncpgSearchQueries
+from swiftpaste.infrastructure.persistence.snippet_finder import (
+    AsyncpgSnippetFinder,
+    SnippetFinderOptions,
+)
 from swiftpaste.infrastructure.persistence.snippet_queries import SqlaSnippetQueries
 from swiftpaste.infrastructure.persistence.snippets import SqlaSnippetRepository
 from swiftpaste.infrastructure.persistence.unit_of_work import SqlaUnitOfWork
@@ -131,6 +141,36 @@ class InfrastructureProvider(Provider):
     @provide
     def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
         return make_session_factory(engine)
+
+    @provide
+    async def snippet_finder(self, settings: Settings) -> AsyncIterator[AsyncpgSnippetFinder]:
+        # The fast read lane's own connections (DB_FAST_READ_CONNECTIONS), opened on demand.
+        finder = AsyncpgSnippetFinder(
+            SnippetFinderOptions(
+                url=settings.database_url,
+                max_connections=settings.db_fast_read_connections,
+                acquire_timeout_seconds=settings.db_connect_timeout_seconds,
+                statement_timeout_ms=settings.db_statement_timeout_ms,
+            ),
+        )
+        yield finder
+        await finder.aclose()
+
+    snippet_finder_port = alias(source=AsyncpgSnippetFinder, provides=SnippetFinder)
+
+    @provide
+    async def search_connections(self, settings: Settings) -> AsyncIterator[SearchConnections]:
+        # Search's own connections (DB_SEARCH_CONNECTIONS), opened on demand.
+        connections = await SearchConnections.open(
+            SearchConnectionOptions(
+                url=settings.database_url,
+                max_connections=settings.db_search_connections,
+                acquire_timeout_seconds=settings.db_connect_timeout_seconds,
+                statement_timeout_ms=settings.db_statement_timeout_ms,
+            ),
+        )
+        yield connections
+        await connections.aclose()
 
     @provide
     async def redis(self, settings: Settings) -> AsyncIterator[Redis]:
@@ -260,11 +300,12 @@ class InfrastructureProvider(Provider):
     # The read path is built once: it needs no request-scoped collaborator, so a
     # cache hit resolves nothing per request.
     read_snippet = provide(ReadSnippet)
+    read_uncached_snippet = provide(ReadUncachedSnippet)
     read_snippet_content = provide(ReadSnippetContent)
     list_snippet_versions = provide(ListSnippetVersions)
     list_my_snippets = provide(ListMySnippets)
-    # Search, like the read path, needs nothing per request: one session per search.
-    search_queries = provide(SqlaSearchQueries, provides=SearchQueries)
+    # Search, like the read path, needs nothing per request: one statement per search.
+    search_queries = provide(AsyncpgSearchQueries, provides=SearchQueries)
     search_snippets = provide(SearchSnippets)
 
     @provide

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_slow_query_seconds: float = Field(default=0.5, gt=0)
+    # The fast read lane's own connections, for the reads the cache cannot answer; 0: none.
+    db_fast_read_connections: int = Field(default=8, ge=0)
+    # Search's own connections (tuned for its one statement), opened on demand.
+    db_search_connections: int = Field(default=4, ge=1)
 
     redis_url: str
     redis_socket_timeout_seconds: float = Field(default=0.1, gt=0)
@@ -81,7 +85,10 @@ class Settings(BaseSettings):
     outbox_max_backoff_seconds: float = Field(default=30.0, gt=0)
 
     views_buffer_size: int = Field(default=10_000, ge=1)
-    views_linger_ms: int = Field(default=20, ge=0)
+    # The API gathers views this long, then sends them as one batch per partition: every
+    # round costs a produce request whatever its size (about 1 ms of CPU), so longer
+    # rounds make each view cheaper; a view count may lag this much more.
+    views_linger_ms: int = Field(default=100, ge=0)
     views_batch_max_records: int = Field(default=1000, ge=1)
     views_batch_timeout_ms: int = Field(default=200, ge=1)
     indexer_batch_max_records: int = Field(default=500, ge=1, le=10_000)

@@ -1,10 +1,11 @@
-"""The code-aware tokenizer: chains, parts, joins, positions, and the tsvector limits."""
+"""The code-aware tokenizer: chains, parts, joins, prefixes, positions, and the limits."""
 
 import pytest
 
 from swiftpaste.application.search.code_terms import (
     MAX_LEXEME_BYTES,
     MAX_LEXEME_LENGTH,
+    MAX_MARKED_PREFIX,
     MAX_POSITION,
     MAX_POSITIONS_PER_LEXEME,
     DocumentTerms,
@@ -77,11 +78,48 @@ def test_every_suffix_of_a_chain_is_joined_at_its_first_parts_position() -> None
     }
 
 
+def test_the_search_form_splits_joins_after_their_first_part_and_marks_part_prefixes() -> None:
+    terms = DocumentTerms(keyed=True)
+    terms.add_text("x = self.get_user_by_id(1)", "B")
+    assert terms.positions == {
+        "x": [1],
+        "self": [2],
+        "get": [3],
+        "user": [4],
+        "by": [5],
+        "id": [6],
+        "1": [7],
+    }
+    assert terms.keys == {
+        "self|getuserbyid",
+        "get|userbyid",
+        "user|byid",
+        "by|id",
+        ">sel",
+        ">self",
+        ">get",
+        ">use",
+        ">user",
+    }
+
+
+def test_part_prefixes_are_marked_up_to_a_length() -> None:
+    terms = DocumentTerms(keyed=True)
+    terms.add_text("internationalization", "B")
+    marked = sorted((key for key in terms.keys), key=len)
+    assert marked[0] == ">int"
+    assert marked[-1] == ">" + "internationalization"[:MAX_MARKED_PREFIX]
+    assert len(marked) == MAX_MARKED_PREFIX - 2
+
+
 def test_title_then_content_with_a_gap_and_their_weights() -> None:
     indexed = index_terms("Fib memo", "def fib(n)")
     assert indexed.title.positions == {"fib": [1], "memo": [2]}
+    assert indexed.title.keys == set()
     assert indexed.everything.positions == {"fib": [1, 5], "memo": [2], "def": [4], "n": [6]}
-    assert tsvector_text(indexed.everything) == "'fib':1A,5B 'memo':2A 'def':4B 'n':6B"
+    assert tsvector_text(indexed.everything) == (
+        "'fib':1A,5B 'memo':2A 'def':4B 'n':6B '>def' '>fib' '>mem' '>memo'"
+    )
     assert tsvector_text(indexed.title) == "'fib':1A 'memo':2A"
 
 
@@ -98,11 +136,13 @@ def test_positions_stop_at_postgresqls_limit_and_each_lexeme_keeps_at_most_256()
     assert terms.positions["last"] == [MAX_POSITION]
 
 
-def test_a_document_stops_taking_new_lexemes_at_the_byte_budget() -> None:
-    terms = DocumentTerms()
-    words = " ".join(f"w{n:060d}" for n in range(20_000))  # 1.2 MB of distinct lexemes
+@pytest.mark.parametrize("keyed", [False, True])
+def test_a_document_stops_taking_new_lexemes_at_the_byte_budget(*, keyed: bool) -> None:
+    terms = DocumentTerms(keyed=keyed)
+    words = " ".join(f"w{n:060d}_x" for n in range(20_000))  # 1.2 MB of distinct lexemes
     terms.add_text(words, "B")
     assert terms.lexeme_bytes <= MAX_LEXEME_BYTES
+    assert sum(len(lexeme) for lexeme in (*terms.positions, *terms.keys)) <= MAX_LEXEME_BYTES
     assert len(terms.positions) < 20_000
 
 

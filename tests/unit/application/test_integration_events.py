@@ -361,7 +361,7 @@ def test_a_viewed_message_is_not_a_lifecycle_event() -> None:
 
 
 @pytest.mark.parametrize("version", [None, 1, 42])
-@pytest.mark.parametrize("short_id", ["aB3dE5fG", 'q"uo\\te'])
+@pytest.mark.parametrize("short_id", ["aB3dE5fG", 'q"uo\\te', "é2", "²3"])
 def test_the_hand_written_view_json_is_the_pydantic_message(
     version: int | None, short_id: str
 ) -> None:

@@ -1,4 +1,5 @@
-"""ReadSnippet (cache first, public versions cached) and ReadSnippetContent (the raw text)."""
+"""ReadSnippet (cache first, public versions cached), ReadUncachedSnippet (what the cache
+never holds, for the fast read lane) and ReadSnippetContent (the raw text)."""
 
 from datetime import timedelta
 from uuid import UUID
@@ -10,6 +11,7 @@ from swiftpaste.application.snippets.read_snippet import (
     ReadSnippet,
     ReadSnippetContent,
     ReadSnippetQuery,
+    ReadUncachedSnippet,
 )
 from swiftpaste.domain.errors import ShareExpired, SnippetNotFound, VersionNotFound
 from swiftpaste.domain.events import SnippetViewed
@@ -575,3 +577,101 @@ async def test_expired_content_records_no_view(
     with pytest.raises(ShareExpired):
         await read_content(query(reader=stranger))
     assert views.views == []
+
+
+# --- ReadUncachedSnippet ----------------------------------------------------------------
+
+
+@pytest.fixture
+def read_uncached(
+    snippet_queries: FakeSnippetQueries,
+    renderer: FakeRenderer,
+    share_tokens: FakeShareTokens,
+    clock: FixedClock,
+    views: FakeViewRecorder,
+) -> ReadUncachedSnippet:
+    return ReadUncachedSnippet(snippet_queries, renderer, share_tokens, clock, views)
+
+
+async def test_uncached_a_private_version_is_rendered_for_its_owner_and_recorded(
+    read_uncached: ReadUncachedSnippet,
+    snippets: FakeSnippetRepository,
+    views: FakeViewRecorder,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    snippet = seed(snippets, owner, visibility=Visibility.PRIVATE, content="secret")
+    body = await read_uncached(query(reader=owner, version=1))
+    assert body == b"abc12345 v1 by " + owner.username.encode() + b": secret"
+    assert views.views == [
+        SnippetViewed(snippet_id=snippet.id, short_id=SHORT_ID, version=1, occurred_at=clock.now())
+    ]
+
+
+async def test_uncached_a_share_token_opens_its_private_version(
+    read_uncached: ReadUncachedSnippet,
+    snippets: FakeSnippetRepository,
+    share_tokens: FakeShareTokens,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    snippet = seed(snippets, owner, visibility=Visibility.PRIVATE, content="secret")
+    token = share_privately(snippets, share_tokens, snippet, clock)
+    body = await read_uncached(query(token=token))
+    assert body is not None
+    assert body.endswith(b"secret")
+
+
+async def test_uncached_a_public_version_is_left_to_the_cache_first_read(
+    read_uncached: ReadUncachedSnippet,
+    snippets: FakeSnippetRepository,
+    renderer: FakeRenderer,
+    views: FakeViewRecorder,
+    owner: User,
+) -> None:
+    seed(snippets, owner)
+    assert await read_uncached(query()) is None
+    assert await read_uncached(query(reader=owner)) is None
+    assert renderer.renders == 0
+    assert views.views == []
+
+
+async def test_uncached_the_access_rules_are_those_of_the_cache_first_read(
+    read_uncached: ReadUncachedSnippet,
+    snippets: FakeSnippetRepository,
+    owner: User,
+    stranger: User,
+    clock: FixedClock,
+) -> None:
+    with pytest.raises(SnippetNotFound):
+        await read_uncached(query())
+    snippet = seed(snippets, owner, visibility=Visibility.PRIVATE, expires_in=timedelta(1))
+    with pytest.raises(SnippetNotFound):
+        await read_uncached(query(reader=stranger))
+    with pytest.raises(SnippetNotFound):
+        await read_uncached(query(token="forged"))
+    with pytest.raises(VersionNotFound):
+        await read_uncached(query(reader=owner, version=9))
+    with pytest.raises(SnippetNotFound):
+        await read_uncached(query(reader=stranger, version=9))
+    clock.advance(timedelta(days=2))
+    assert await read_uncached(query(reader=owner)) is not None  # expired: the owner reads
+    snippet.delete(deleter_id=owner.id, now=clock.now())
+    snippets.seed(snippet)
+    with pytest.raises(SnippetNotFound):
+        await read_uncached(query(reader=owner))
+
+
+async def test_uncached_an_expired_public_version_is_expired_for_others(
+    read_uncached: ReadUncachedSnippet,
+    snippets: FakeSnippetRepository,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    seed(snippets, owner, expires_in=timedelta(minutes=1), clock=clock)
+    clock.advance(timedelta(minutes=2))
+    with pytest.raises(ShareExpired):
+        await read_uncached(query())
+    # The owner still reads it: a public version, so that is ReadSnippet's business (which
+    # answers it, and does not cache it past its window).
+    assert await read_uncached(query(reader=owner)) is None

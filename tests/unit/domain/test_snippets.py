@@ -20,11 +20,13 @@ from swiftpaste.domain.events import (
 )
 from swiftpaste.domain.snippets import (
     LANGUAGE_MAX_LENGTH,
+    SHORT_ID_ALPHABET,
     TITLE_MAX_LENGTH,
     ShareGrant,
     Snippet,
     SnippetVersion,
     Visibility,
+    is_short_id,
 )
 from tests.unit.fakes import DEFAULT_NOW, a_snippet
 
@@ -624,3 +626,29 @@ def test_ownership_is_by_user_id_and_nobody_owns_for_an_anonymous_reader() -> No
     assert snippet.is_owned_by(OWNER)
     assert not snippet.is_owned_by(uuid4())
     assert not snippet.is_owned_by(None)
+
+
+@pytest.mark.parametrize("candidate", ["aB3dE5fG", "22222222", "ZZZZZZZZ", SHORT_ID_ALPHABET[-8:]])
+def test_short_ids_are_eight_characters_of_the_alphabet(candidate: str) -> None:
+    assert is_short_id(candidate)
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        "",
+        "aB3dE5f",
+        "aB3dE5fGh",
+        "0B3dE5fG",
+        "aB3dE5f0",
+        "aB3lE5fG",
+        "aB3 E5fG",
+        "aB3dE5f\n",
+        "aB3dé5fG",
+        "aB3dE5f/",
+        "aB3dE5fI",
+        "aB3dE5fO",
+    ],
+)
+def test_anything_else_is_not_a_short_id(candidate: str) -> None:
+    assert not is_short_id(candidate)

@@ -1,5 +1,7 @@
 """The fast read lane's RESP2 client: packing commands and reading replies, without I/O."""
 
+from uuid import UUID
+
 import pytest
 
 from swiftpaste.application.ports.rate_limit import RateLimitPolicy
@@ -24,8 +26,7 @@ def test_the_pipeline_is_packed_as_the_generic_packer_would() -> None:
     body = b"snippet:aB3dE5fG:v3"
     packed = (
         hot_read._EVALSHA_HEAD
-        + b"$%d\r\n%s\r\n" % (len(bucket), bucket)
-        + hot_read._policy_args(policy)
+        + hot_read._pack_bucket(("ip:203.0.113.9", policy))
         + hot_read._GET % (len(body), body)
     )
     assert packed == pack("EVALSHA", hot_read._SCRIPT_SHA, 1, bucket, 120, 2.0) + pack("GET", body)
@@ -33,6 +34,13 @@ def test_the_pipeline_is_packed_as_the_generic_packer_would() -> None:
     evaluated = hot_read._EVAL_HEAD + packed[len(hot_read._EVALSHA_HEAD) :]
     script = _BUCKET_SCRIPT
     assert evaluated == pack("EVAL", script, 1, bucket, 120, 2.0) + pack("GET", body)
+
+
+def test_the_denylist_check_is_packed_as_the_generic_packer_would() -> None:
+    session = UUID("12345678-1234-5678-1234-567812345678")
+    assert hot_read._pack_exists(("jti-1", session)) == pack(
+        "EXISTS", "auth:revoked-token:jti-1", f"auth:revoked-session:{session}"
+    )
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,20 @@ class SnippetQueries(Protocol):
     async def owned_by(self, owner_id: UUID, page: int, size: int) -> Page[SnippetSummary]: ...
 
 
+class SnippetLookupUnavailable(Exception):
+    """The store could not answer a lookup (unreachable, timed out, connection lost)."""
+
+
+class SnippetFinder(Protocol):
+    """The one lookup of the read path, on its own: what `SnippetQueries.find` answers."""
+
+    async def find(self, short_id: str, version: int | None) -> SnippetDetails | None:
+        """The snippet with the asked-for version (default the latest), when it exists.
+
+        Raises SnippetLookupUnavailable when the store cannot answer.
+        """
+
+
 class SnippetRenderer(Protocol):
     """Renders the public response body once, so the cache can store the exact bytes."""
 

@@ -16,11 +16,29 @@ boundaries: `getUserById` → get, user, by, id; `HTTPServer` → http, server;
 `sha256`). Each part is a lexeme, at consecutive positions, so phrases can be matched.
 
 **Joins.** For a chain of several parts, every suffix of the chain is also a lexeme, its
-parts glued together, at the position of its first part: `self.get_user_by_id` adds
-`selfgetuserbyid`, `getuserbyid`, `userbyid`, `byid`. A query word is cut the same way
-and looked up glued (as a prefix), so `get_user`, `getUser`, `GetUser` and `get.user`
-all find `get_user_by_id`, and `parseJson` finds `parse_json` (separator style and case
-do not matter), with one index lookup and no phrase check.
+parts glued together: `self.get_user_by_id` adds `selfgetuserbyid`, `getuserbyid`,
+`userbyid`, `byid`. A query word is cut the same way and looked up glued (as a prefix), so
+`get_user`, `getUser`, `GetUser` and `get.user` all find `get_user_by_id`, and `parseJson`
+finds `parse_json` (separator style and case do not matter), with no phrase check.
+
+**Two forms.** The title's terms (`IndexedText.title`, only ever tested row by row for
+the ranking) keep every join glued, at the position of its first part. The terms the GIN
+index serves (`IndexedText.everything`) are laid out so that a prefix query is a few
+exact index lookups instead of a walk over every lexeme that starts with it, which on a
+common word costs more than everything else a search does (measured):
+
+- each part, at its positions (phrases are matched on parts);
+- each part's prefixes of `MIN_PREFIX_LENGTH` to `MAX_MARKED_PREFIX` characters, marked
+  `>` (`>fib`, `>fibo`, … for `fibonacci`): a word up to that length finds the parts that
+  start with it by one exact lookup;
+- each join as its first part, `|`, and the rest glued (`get|userbyid`, `user|byid`,
+  `by|id`): a join that starts with a word either starts with a part that does (the
+  marker finds it) or splits the word after its first part, so the word is looked up as
+  a prefix once per place it could split (`g|etuser`, `ge|tuser`, `get|user`, …), and
+  each of those lookups is narrow.
+
+Markers and joins carry no positions. `infrastructure.persistence.text_search` writes
+the queries for both forms.
 
 Lexemes are cut to `MAX_LEXEME_LENGTH` characters (a prefix match on a cut lexeme is
 still a prefix match), positions stop growing at PostgreSQL's 16383, a lexeme keeps at
@@ -41,6 +59,14 @@ MAX_POSITIONS_PER_LEXEME = 256
 """PostgreSQL keeps at most this many positions of one lexeme."""
 MAX_LEXEME_BYTES = 900_000
 """Distinct lexemes of one document, in UTF-8 bytes (PostgreSQL's limit is 1 MiB)."""
+MIN_PREFIX_LENGTH = 3
+"""Shorter query words match only whole parts; longer ones also as prefixes."""
+MAX_MARKED_PREFIX = 16
+"""Part prefixes are marked up to this length; a longer query word is looked up as a
+prefix of the lexemes themselves (few lexemes start with so long a word)."""
+PREFIX_MARK = ">"
+JOIN_MARK = "|"
+"""Neither is a letter or digit: no part, and no word of a query, holds one."""
 
 CHAIN = re.compile(r"\w+(?:(?:::|->|[./\\-])\w+)*")
 """Identifier runs linked by `.`, `/`, `\\`, `-`, `::` or `->`."""
@@ -113,14 +139,18 @@ def joined(parts: list[str]) -> str:
 class DocumentTerms:
     """Lexemes with their positions, collected field by field.
 
-    `positions` maps each lexeme to its positions in order; `fields` lists where each
-    field starts and its weight (the letters PostgreSQL uses: `A` titles, `B` content).
+    `positions` maps each positioned lexeme to its positions in order; `fields` lists
+    where each field starts and its weight (the letters PostgreSQL uses: `A` titles, `B`
+    content). In the `keyed` form (the search vector's) joins and part prefixes go to
+    `keys`, without positions; otherwise joins are positioned, glued.
     """
 
     positions: dict[str, list[int]] = field(default_factory=dict)
+    keys: set[str] = field(default_factory=set)
     fields: list[tuple[int, str]] = field(default_factory=list)
     next_position: int = 1
     lexeme_bytes: int = 0
+    keyed: bool = False
 
     def weight_at(self, position: int) -> str:
         weight = "D"
@@ -146,13 +176,20 @@ class DocumentTerms:
             for offset, part in enumerate(parts):
                 self._add(part[:MAX_LEXEME_LENGTH], position + offset)
             if len(parts) > 1:
-                # Joins: every suffix of the chain glued, at its first part's position.
-                suffix = parts[-1]
-                for offset in range(len(parts) - 2, -1, -1):
-                    suffix = (parts[offset] + suffix)[:MAX_LEXEME_LENGTH]
-                    self._add(suffix, position + offset)
+                self._add_joins(parts, position)
             position += len(parts)
         self.next_position = position
+
+    def _add_joins(self, parts: list[str], position: int) -> None:
+        """Every suffix of the chain glued: at its first part's position, or keyed."""
+        rest = parts[-1]
+        for offset in range(len(parts) - 2, -1, -1):
+            part = parts[offset]
+            if not self.keyed:
+                self._add((part + rest)[:MAX_LEXEME_LENGTH], position + offset)
+            elif len(part) < MAX_LEXEME_LENGTH:  # else the part alone fills the join
+                self._add_key(f"{part}{JOIN_MARK}{rest}"[: MAX_LEXEME_LENGTH + 1])
+            rest = (part + rest)[:MAX_LEXEME_LENGTH]
 
     def _add(self, lexeme: str, position: int) -> None:
         position = min(position, MAX_POSITION)
@@ -162,8 +199,18 @@ class DocumentTerms:
             if self.lexeme_bytes + size <= MAX_LEXEME_BYTES:
                 self.lexeme_bytes += size
                 self.positions[lexeme] = [position]
+                if self.keyed:  # a new part: its prefixes
+                    for end in range(MIN_PREFIX_LENGTH, min(len(lexeme), MAX_MARKED_PREFIX) + 1):
+                        self._add_key(PREFIX_MARK + lexeme[:end])
         elif len(entry) < MAX_POSITIONS_PER_LEXEME:
             entry.append(position)
+
+    def _add_key(self, key: str) -> None:
+        if key not in self.keys:
+            size = len(key) if key.isascii() else len(key.encode())
+            if self.lexeme_bytes + size <= MAX_LEXEME_BYTES:
+                self.lexeme_bytes += size
+                self.keys.add(key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,10 +226,11 @@ CONTENT_WEIGHT = "B"
 
 
 def index_terms(title: str, content: str) -> IndexedText:
-    """The terms of a document: the title (weight A), then the content (weight B)."""
+    """The terms of a document: the title (weight A), then the content (weight B); the
+    title alone in the plain form, both in the keyed form the search vector takes."""
     title_terms = DocumentTerms()
     title_terms.add_text(title, TITLE_WEIGHT)
-    everything = DocumentTerms()
+    everything = DocumentTerms(keyed=True)
     everything.add_text(title, TITLE_WEIGHT)
     everything.add_text(content, CONTENT_WEIGHT)
     return IndexedText(title=title_terms, everything=everything)

@@ -35,6 +35,8 @@ _LEAD_CHARS = 40
 """Context kept before the first match of a cut fragment."""
 _LONG_LINE = 1000
 """Lines longer than this are tokenized only around the candidate."""
+_KNOWN_TEXTS = 4096
+"""Distinct chains and titles whose spans one highlighter keeps."""
 
 Span = tuple[int, int]
 _Token = tuple[str, int, int, int]
@@ -95,16 +97,20 @@ def _merged(spans: list[Span]) -> list[Span]:
 
 def _render(text: str, start: int, end: int, spans: list[Span], cut: tuple[bool, bool]) -> str:
     """`text[start:end]` escaped, the spans in it marked, `…` on each side that is `cut`."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
+    window = text[start:end]
+    if window.isspace():
+        start = end
+    else:
+        start += len(window) - len(window.lstrip())
+        end -= len(window) - len(window.rstrip())
     pieces = ["…" if cut[0] else ""]
     cursor = start
-    for first, last in spans:
-        span_start, span_end = max(first, start), min(last, end)
-        if span_start >= span_end:
+    for first, last in spans:  # sorted and apart (`_merged`)
+        if last <= start:
             continue
+        if first >= end:
+            break
+        span_start, span_end = max(first, start), min(last, end)
         pieces += [
             html.escape(text[cursor:span_start]),
             MARK_START,
@@ -129,28 +135,59 @@ def _fragment(
 
 
 class Highlighter:
-    """Marks the positive matches of one query (exclusions are never marked)."""
+    """Marks the positive matches of one query (exclusions are never marked).
+
+    One highlighter serves one search: the spans of each distinct chain or title it
+    tokenized are kept, as the same identifiers and lines come back hit after hit.
+    """
 
     def __init__(self, query: SearchQuery) -> None:
         matches = query.positives
         self._words = [match for match in matches if isinstance(match, Word)]
         self._phrases = [match for match in matches if isinstance(match, Phrase)]
-        needles = sorted({_needle(match) for match in matches}, key=len, reverse=True)
-        self._candidates = re.compile("|".join(needles), re.IGNORECASE)
+        needles = "|".join(sorted({_needle(match) for match in matches}, key=len, reverse=True))
+        # Case-insensitive matching keeps the regex engine from skipping ahead to a first
+        # letter: ASCII text (nearly all code) is searched lower-cased instead, ~4x faster.
+        self._lower_candidates = re.compile(needles)
+        self._candidates = re.compile(needles, re.IGNORECASE)
+        self._known: dict[str, list[Span]] = {}
+
+    def _candidates_in(self, text: str) -> Iterator[re.Match[str]]:
+        if text.isascii():
+            return self._lower_candidates.finditer(text.lower())
+        return self._candidates.finditer(text)
 
     def spans(self, text: str, offset: int = 0) -> list[Span]:
         """Every match in `text`, as merged `(start, end)` spans (shifted by `offset`)."""
+        spans = self._known.get(text)
+        if spans is None:
+            spans = self._spans(text)
+            if len(self._known) < _KNOWN_TEXTS:
+                self._known[text] = spans
+        return [(start + offset, end + offset) for start, end in spans] if offset else spans
+
+    def _spans(self, text: str) -> list[Span]:
         tokens = _tokens(text)
         spans: list[Span] = []
         for at in range(len(tokens)):
             for word in self._words:
                 end = _word_end(tokens, at, word)
                 if end is not None:
-                    spans.append((offset + tokens[at][1], offset + end))
+                    spans.append((tokens[at][1], end))
             for phrase in self._phrases:
                 end = _phrase_end(tokens, at, phrase)
                 if end is not None:
-                    spans.append((offset + tokens[at][1], offset + end))
+                    spans.append((tokens[at][1], end))
+        return _merged(spans)
+
+    def _title_spans(self, title: str) -> list[Span]:
+        """`spans(title)`. A word never matches across chains, so without phrases the
+        title is taken chain by chain, and a chain seen in an earlier hit costs nothing."""
+        if self._phrases:
+            return self.spans(title)
+        spans: list[Span] = []
+        for chain in CHAIN.finditer(title):
+            spans += self.spans(chain.group(), chain.start())
         return _merged(spans)
 
     def _content_lines(self, content: str) -> Iterator[tuple[int, int, list[Span], bool]]:
@@ -162,7 +199,7 @@ class Highlighter:
         start = end = 0
         cut = False
         spans: list[Span] = []
-        for candidate in self._candidates.finditer(content):
+        for candidate in self._candidates_in(content):
             position = candidate.start()
             if position >= end:
                 if spans:
@@ -189,7 +226,7 @@ class Highlighter:
     def fragments(self, title: str, content: str) -> tuple[str, ...]:
         """The highlights of one hit: the title if it matches, then content lines."""
         found: list[str] = []
-        title_spans = self.spans(title) if self._candidates.search(title) else []
+        title_spans = self._title_spans(title) if next(self._candidates_in(title), None) else []
         if title_spans:
             found.append(_fragment(title, 0, len(title), title_spans))
         head = content[:SCAN_CHARS]

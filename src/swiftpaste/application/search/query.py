@@ -32,6 +32,7 @@ from swiftpaste.application.errors import InvalidQuery
 from swiftpaste.application.search.code_terms import (
     CHAIN,
     MAX_LEXEME_LENGTH,
+    MIN_PREFIX_LENGTH,
     chain_parts,
     joined,
     normalize,
@@ -40,8 +41,6 @@ from swiftpaste.application.search.code_terms import (
 MAX_QUERY_LENGTH = 256
 MAX_TERMS = 32
 """Words in a query, counting each word of a phrase."""
-MIN_PREFIX_LENGTH = 3
-"""Shorter single words match only whole parts; longer ones also as prefixes."""
 
 _QUOTES = frozenset('"“”„«»')
 _OR = "or"

@@ -1,4 +1,4 @@
-"""ReadSnippet and ReadSnippetContent: the cache-first read path."""
+"""ReadSnippet, ReadUncachedSnippet and ReadSnippetContent: the cache-first read path."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -7,11 +7,13 @@ from uuid import UUID
 from swiftpaste.application.ports.snippets import (
     ShareTokens,
     SnippetCache,
+    SnippetFinder,
     SnippetQueries,
     SnippetRenderer,
     ViewRecorder,
 )
 from swiftpaste.application.ports.system import Clock
+from swiftpaste.application.snippets.read_models import SnippetDetails
 from swiftpaste.domain.errors import SnippetNotFound
 from swiftpaste.domain.events import SnippetViewed
 from swiftpaste.domain.snippets import ShareGrant, SnippetVersion, Visibility
@@ -28,6 +30,18 @@ class ReadSnippetQuery:
     version: int | None = None
     reader_id: UUID | None = None
     share_token: str | None = None
+
+
+def visible_version(
+    details: SnippetDetails, query: ReadSnippetQuery, grant: ShareGrant | None, now: datetime
+) -> SnippetVersion:
+    """The version the query asks for, if its reader may see it; else the domain's error."""
+    return details.snippet.read(query.version, reader_id=query.reader_id, grant=grant, now=now)
+
+
+def is_cacheable(details: SnippetDetails, version: SnippetVersion) -> bool:
+    """Only public versions of live snippets are ever cached."""
+    return version.visibility is Visibility.PUBLIC and not details.snippet.is_deleted
 
 
 def cache_ttl(version: SnippetVersion, policy: CachePolicy, now: datetime) -> int:
@@ -81,15 +95,10 @@ class ReadSnippet:
         if details is None:
             raise SnippetNotFound("snippet not found")
         now = self._clock.now()
-        version = details.snippet.read(
-            query.version,
-            reader_id=query.reader_id,
-            grant=self._grant(query.share_token),
-            now=now,
-        )
+        version = visible_version(details, query, self._grant(query.share_token), now)
         body = self._renderer.render(details, version)
         snippet_id = details.snippet.id
-        if version.visibility is Visibility.PUBLIC and not details.snippet.is_deleted:
+        if is_cacheable(details, version):
             ttl = cache_ttl(version, self._policy, now)
             if ttl > 0:
                 await self._cache.put(
@@ -107,6 +116,53 @@ class ReadSnippet:
 
     def _grant(self, token: str | None) -> ShareGrant | None:
         return self._share_tokens.verify(token) if token else None
+
+
+class ReadUncachedSnippet:
+    """A read the cache cannot answer and may never hold, straight from the store.
+
+    The fast read lane asks this once its cache lookup missed: a private version (its
+    owner's read, or a share link's) is never cached, so each of its reads lands here, and
+    so does every read that ends in 404 or 410. The access rules are ReadSnippet's, and the
+    body is rendered by the same renderer. A version that may be cached (public) is not
+    answered here: None says so, and ReadSnippet then reads it and caches it.
+    """
+
+    def __init__(
+        self,
+        finder: SnippetFinder,
+        renderer: SnippetRenderer,
+        share_tokens: ShareTokens,
+        clock: Clock,
+        views: ViewRecorder,
+    ) -> None:
+        self._finder = finder
+        self._renderer = renderer
+        self._share_tokens = share_tokens
+        self._clock = clock
+        self._views = views
+
+    async def __call__(self, query: ReadSnippetQuery) -> bytes | None:
+        """The response body; None for a cacheable version. Raises the domain's errors,
+        and SnippetLookupUnavailable when the store cannot answer."""
+        details = await self._finder.find(query.short_id, query.version)
+        if details is None:
+            raise SnippetNotFound("snippet not found")
+        now = self._clock.now()
+        grant = self._share_tokens.verify(query.share_token) if query.share_token else None
+        version = visible_version(details, query, grant, now)
+        if is_cacheable(details, version):
+            return None
+        body = self._renderer.render(details, version)
+        self._views.record(
+            SnippetViewed(
+                snippet_id=details.snippet.id,
+                short_id=query.short_id,
+                version=query.version,
+                occurred_at=now,
+            ),
+        )
+        return body
 
 
 class ReadSnippetContent:

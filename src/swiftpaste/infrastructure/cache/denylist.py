@@ -11,11 +11,11 @@ from swiftpaste.application.ports.security import DenylistUnavailable
 from swiftpaste.infrastructure.metrics import CACHE_ERRORS
 
 
-def _token_key(token_id: str) -> str:
+def token_key(token_id: str) -> str:
     return f"auth:revoked-token:{token_id}"
 
 
-def _session_key(session_id: UUID) -> str:
+def session_key(session_id: UUID) -> str:
     return f"auth:revoked-session:{session_id}"
 
 
@@ -29,7 +29,7 @@ class RedisAccessTokenDenylist:
 
     async def revoke_token(self, token_id: str, until: datetime) -> None:
         try:
-            await self._redis.set(_token_key(token_id), b"1", ex=_ttl(until))
+            await self._redis.set(token_key(token_id), b"1", ex=_ttl(until))
         except RedisError as error:
             CACHE_ERRORS.inc()
             raise DenylistUnavailable(str(error)) from error
@@ -40,7 +40,7 @@ class RedisAccessTokenDenylist:
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for session_id in session_ids:
-                    pipe.set(_session_key(session_id), b"1", ex=_ttl(until))
+                    pipe.set(session_key(session_id), b"1", ex=_ttl(until))
                 await pipe.execute()
         except RedisError as error:
             CACHE_ERRORS.inc()
@@ -48,7 +48,7 @@ class RedisAccessTokenDenylist:
 
     async def is_revoked(self, token_id: str, session_id: UUID) -> bool:
         try:
-            found = await self._redis.exists(_token_key(token_id), _session_key(session_id))
+            found = await self._redis.exists(token_key(token_id), session_key(session_id))
         except RedisError as error:
             CACHE_ERRORS.inc()
             raise DenylistUnavailable(str(error)) from error

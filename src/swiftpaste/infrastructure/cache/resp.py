@@ -32,6 +32,11 @@ from redis.asyncio.connection import SSLConnection, parse_url
 Arg = str | bytes | int | float
 
 _CRLF = b"\r\n"
+# Connections opened at once. A burst of requests on a cold pool would otherwise open one
+# each, all at the same moment, and on a busy machine some of those connects outlast the
+# timeout; a few connections serve many requests, one round trip after another, while the
+# pool grows.
+_MAX_CONNECTING = 4
 _SUPPORTED_URL_OPTIONS = frozenset({"host", "port", "db", "username", "password", "path"})
 
 
@@ -211,6 +216,7 @@ class LeanRedis:
         self._options = options
         self._idle: list[_Connection] = []
         self._open = 0
+        self._connecting = 0
         self._closed = False
         self._waiting: deque[asyncio.Future[None]] = deque()
 
@@ -282,15 +288,19 @@ class LeanRedis:
                 self._open -= 1
             if self._closed:
                 raise LeanRedisError("client closed")
-            if self._open < self._options.max_connections:
+            if self._open < self._options.max_connections and self._connecting < _MAX_CONNECTING:
                 self._open += 1
+                self._connecting += 1
                 try:
                     return await self._connect()
                 except BaseException:
                     self._open -= 1
-                    self._wake_one()
                     raise
-            # Every connection is busy: wait for one, as long as a reply may take.
+                finally:
+                    self._connecting -= 1
+                    self._wake_one()  # another may connect now, or take a freed connection
+            # Every connection is busy (or enough are being opened): wait for one, as long
+            # as a reply may take.
             loop = asyncio.get_running_loop()
             if deadline is None:
                 deadline = loop.time() + self._options.socket_timeout_seconds

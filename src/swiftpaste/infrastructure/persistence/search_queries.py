@@ -1,12 +1,15 @@
-"""SqlaSearchQueries: ranked full-text search over `search_documents`, in one statement.
+"""AsyncpgSearchQueries: ranked full-text search over `search_documents`, in one statement.
 
 The query (application `SearchQuery`) is sent as tsquery values built from quoted
 lexemes (`text_search`); filters are bound parameters. The plan is the GIN index on
 `search_vector` (bitmap scan), then one visit per match to the document's narrow row
 (visibility, expiry, owner, filters, title vector, creation time):
 
-    ranked:  matches the caller may see → score → top `offset + limit` (heap sort),
-             with `count(*) OVER ()` for the total from the same pass;
+    matches: the matches the caller may see, each with its score, computed right there
+             (`OFFSET 0` keeps PostgreSQL from moving the score above the window, which
+             would carry every match's title vector through it);
+    ranked:  `count(*) OVER ()` for the total from the same pass, then the top
+             `offset + limit` (heap sort);
     page:    those rows joined to the content (a bounded prefix, for highlights),
              the author's username and the current view count.
 
@@ -14,11 +17,14 @@ The score is deliberately cheap — each required match asks the small title vec
 whether it matches there (1.0) or not (0.4); an `or` alternative adds 1.0 in the title,
 0.4 in the content only, 0 elsewhere — instead of `ts_rank_cd`, which reads every
 matching document's whole vector and measured about 3x slower on common words over
-100,000 documents, for an order nobody could explain from the results.
+100,000 documents, for an order nobody could explain from the results. It is summed in
+integer tenths (10 and 4), which PostgreSQL adds and compares faster than `numeric`.
 
 The planner picks the bitmap scan on its own: with the heap kept narrow (see
 `tables.search_documents`) it does so even for a word in two thirds of the documents
 (measured); only a word in nearly every document could tip it to a sequential scan.
+The search connections use generic plans (`search_connections`), so that choice is made
+once per statement shape.
 
 Building and compiling a statement of this size costs more CPU than PostgreSQL spends
 running it on a typical query, so the SQL is compiled once per *shape* (how many words,
@@ -32,8 +38,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Dialect,
-    Float,
     Integer,
     Select,
     Text,
@@ -45,27 +49,32 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.types import DateTime, Uuid
 
 from swiftpaste.application.ports.search import SearchCriteria, SearchHit, SearchHits
 from swiftpaste.application.search.query import AnyOf
 from swiftpaste.application.snippets.read_models import Author
+from swiftpaste.infrastructure.persistence.search_connections import SearchConnections
 from swiftpaste.infrastructure.persistence.tables import search_documents, snippets, users
 from swiftpaste.infrastructure.persistence.text_search import (
     match_text,
+    title_match_text,
     tsquery_parameter,
     tsquery_text,
 )
 
 TITLE_SCORE = 1.0
 CONTENT_SCORE = 0.4
+SCORE_UNIT = 10
+"""The statement scores in tenths: 10 in the title, 4 in the content only."""
 
 _documents = search_documents.c
 _option = search_documents.alias("option").c
-_IN_TITLE = literal_column(repr(TITLE_SCORE), Float)
-_IN_CONTENT = literal_column(repr(CONTENT_SCORE), Float)
-_NOWHERE = literal_column("0.0", Float)
+_IN_TITLE = literal_column(str(round(TITLE_SCORE * SCORE_UNIT)), Integer)
+_IN_CONTENT = literal_column(str(round(CONTENT_SCORE * SCORE_UNIT)), Integer)
+_NOWHERE = literal_column("0", Integer)
+_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]  # unannotated in SQLAlchemy
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +116,15 @@ def _parameters(criteria: SearchCriteria) -> dict[str, Any]:
         "limit": criteria.limit,
         "excerpt": criteria.excerpt_chars,
     }
+    # Per required clause, what the ranking asks: the title vector (`t…`, its own form of
+    # the match) and, for an `or` alternative, the search vector (`m…`).
     for index, clause in enumerate(criteria.query.required):
         if isinstance(clause, AnyOf):
             for option_index, option in enumerate(clause.options):
+                values[f"t{index}_{option_index}"] = title_match_text(option)
                 values[f"m{index}_{option_index}"] = match_text(option)
         else:
-            values[f"m{index}"] = match_text(clause)
+            values[f"t{index}"] = title_match_text(clause)
     return values
 
 
@@ -120,18 +132,18 @@ def _in(vector: ColumnElement[Any], parameter: str) -> ColumnElement[bool]:
     return vector.bool_op("@@")(tsquery_parameter(parameter))
 
 
-def _clause_score(index: int, options: int) -> ColumnElement[float]:
+def _clause_score(index: int, options: int) -> ColumnElement[int]:
     if not options:
         # A required match is in the title or, since the document matched, in the content.
-        return case((_in(_documents.title_vector, f"m{index}"), _IN_TITLE), else_=_IN_CONTENT)
+        return case((_in(_documents.title_vector, f"t{index}"), _IN_TITLE), else_=_IN_CONTENT)
     # Which alternatives the content holds: each a set from the GIN index, hashed once
     # (reading every matching document's vector instead costs several times more).
-    total: ColumnElement[float] | None = None
+    total: ColumnElement[int] | None = None
     for option in range(options):
-        name = f"m{index}_{option}"
-        in_content = select(_option.snippet_id).where(_in(_option.search_vector, name))
+        name = f"{index}_{option}"
+        in_content = select(_option.snippet_id).where(_in(_option.search_vector, f"m{name}"))
         score = case(
-            (_in(_documents.title_vector, name), _IN_TITLE),
+            (_in(_documents.title_vector, f"t{name}"), _IN_TITLE),
             (_documents.snippet_id.in_(in_content), _IN_CONTENT),
             else_=_NOWHERE,
         )
@@ -166,18 +178,37 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _excerpt() -> ColumnElement[str]:
+    """The content's first `excerpt` characters. Most contents are shorter: `octet_length`
+    answers that from the stored size, without counting the characters `left` walks."""
+    limit = bindparam("excerpt", type_=Integer)
+    return case(
+        (func.octet_length(_documents.content) <= limit, _documents.content),
+        else_=func.left(_documents.content, limit),
+    )
+
+
 def _statement(shape: _Shape) -> Select[Any]:
     parts = [_clause_score(index, options) for index, options in enumerate(shape.clauses)]
     score = sum(parts[1:], start=parts[0]).label("score")
+    matches = (
+        select(_documents.snippet_id, _documents.snippet_created_at, score)
+        .where(*_conditions(shape))
+        .offset(literal_column("0", Integer))  # a fence: the score is computed in the scan
+        .subquery("matches")
+    )
     ranked = (
         select(
-            _documents.snippet_id,
-            _documents.snippet_created_at,
-            score,
+            matches.c.snippet_id,
+            matches.c.snippet_created_at,
+            matches.c.score,
             func.count().over().label("total"),
         )
-        .where(*_conditions(shape))
-        .order_by(score.desc(), _documents.snippet_created_at.desc(), _documents.snippet_id.desc())
+        .order_by(
+            matches.c.score.desc(),
+            matches.c.snippet_created_at.desc(),
+            matches.c.snippet_id.desc(),
+        )
         .offset(bindparam("offset", type_=Integer))
         .limit(bindparam("limit", type_=Integer))
         .subquery("ranked")
@@ -192,7 +223,7 @@ def _statement(shape: _Shape) -> Select[Any]:
             _documents.language,
             _documents.version,
             _documents.snippet_created_at,
-            func.left(_documents.content, bindparam("excerpt", type_=Integer)).label("excerpt"),
+            _excerpt().label("excerpt"),
             _documents.owner_id,
             users.c.username,
             snippets.c.views,
@@ -227,61 +258,51 @@ class _Compiled:
 
 
 @lru_cache(maxsize=512)
-def _compiled(shape: _Shape, count: bool, dialect: Dialect) -> _Compiled:
+def _compiled(shape: _Shape, *, count: bool) -> _Compiled:
     statement = _count_statement(shape) if count else _statement(shape)
-    compiled = statement.compile(dialect=dialect)
+    compiled = statement.compile(dialect=_DIALECT)
     return _Compiled(str(compiled), tuple(compiled.positiontup or ()))
 
 
-def search_sql(criteria: SearchCriteria, dialect: Dialect) -> tuple[str, tuple[Any, ...]]:
+def search_sql(criteria: SearchCriteria) -> tuple[str, tuple[Any, ...]]:
     """The SQL a search runs and its arguments (public: the benchmark EXPLAINs it)."""
-    compiled = _compiled(_shape(criteria), False, dialect)  # noqa: FBT003
+    compiled = _compiled(_shape(criteria), count=False)
     return compiled.sql, compiled.arguments(_parameters(criteria))
 
 
 def _hit(row: Any) -> SearchHit:
-    created_at: datetime = row.snippet_created_at
+    created_at: datetime = row["snippet_created_at"]
     return SearchHit(
-        snippet_id=row.snippet_id,
-        short_id=row.short_id,
-        title=row.title,
-        author=Author(id=row.owner_id, username=row.username),
-        language=row.language,
-        latest_version=row.version,
-        views=row.views,
+        snippet_id=row["snippet_id"],
+        short_id=row["short_id"],
+        title=row["title"],
+        author=Author(id=row["owner_id"], username=row["username"]),
+        language=row["language"],
+        latest_version=row["version"],
+        views=row["views"],
         created_at=created_at,
-        score=round(float(row.score), 4),
-        content_excerpt=row.excerpt,
+        score=round(row["score"] / SCORE_UNIT, 4),
+        content_excerpt=row["excerpt"],
     )
 
 
-class SqlaSearchQueries:
-    """Each search on a pooled connection of its own, in autocommit: one statement, no
-    BEGIN and ROLLBACK around it (on a loopback connection every round trip costs about
-    as much CPU as the statement's own work in this process)."""
+class AsyncpgSearchQueries:
+    """Each search is one statement on the search connections (`search_connections`)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._dialect = engine.dialect
-
-    async def _run(
-        self, connection: AsyncConnection, shape: _Shape, values: dict[str, Any], *, count: bool
-    ) -> list[Any]:
-        compiled = _compiled(shape, count, self._dialect)
-        result = await connection.exec_driver_sql(compiled.sql, compiled.arguments(values))
-        return list(result.all())
+    def __init__(self, connections: SearchConnections) -> None:
+        self._connections = connections
 
     async def search(self, criteria: SearchCriteria) -> SearchHits:
         shape, values = _shape(criteria), _parameters(criteria)
-        async with self._engine.connect() as pooled:
-            connection = await pooled.execution_options(isolation_level="AUTOCOMMIT")
-            rows = await self._run(connection, shape, values, count=False)
-            if rows:
-                total = int(rows[0].total)
-            elif criteria.offset == 0:
-                total = 0
-            else:
-                # Past the last page: the total from a count of its own.
-                (counted,) = await self._run(connection, shape, values, count=True)
-                total = int(counted[0])
+        page = _compiled(shape, count=False)
+        rows = await self._connections.fetch(page.sql, page.arguments(values))
+        if rows:
+            total = int(rows[0]["total"])
+        elif criteria.offset == 0:
+            total = 0
+        else:
+            # Past the last page: the total from a count of its own.
+            count = _compiled(shape, count=True)
+            (counted,) = await self._connections.fetch(count.sql, count.arguments(values))
+            total = int(counted[0])
         return SearchHits(hits=tuple(map(_hit, rows)), total=total)

@@ -1,8 +1,9 @@
 """SqlaSnippetQueries: the read side, each query in its own short session."""
 
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from swiftpaste.application.snippets.read_models import (
@@ -18,6 +19,36 @@ from swiftpaste.infrastructure.persistence.snippets import to_snippet, to_versio
 from swiftpaste.infrastructure.persistence.tables import snippet_versions, snippets, users
 
 
+def snippet_details_statement(
+    short_id: ColumnElement[str] | str, version: ColumnElement[int] | int | None
+) -> Select[Any]:
+    """The snippet, its author's name and one version (None: the latest), in one row.
+
+    The version columns are NULL when that version does not exist. `AsyncpgSnippetFinder`
+    prepares this very statement, with bound parameters in place of the values.
+    """
+    wanted = version if version is not None else snippets.c.latest_version
+    return (
+        select(
+            snippets,
+            users.c.username.label("author_username"),
+            snippet_versions.c.version,
+            snippet_versions.c.content,
+            snippet_versions.c.visibility,
+            snippet_versions.c.language,
+            snippet_versions.c.expires_at,
+            snippet_versions.c.created_at.label("version_created_at"),
+        )
+        .join(users, users.c.id == snippets.c.owner_id)
+        .outerjoin(
+            snippet_versions,
+            (snippet_versions.c.snippet_id == snippets.c.id)
+            & (snippet_versions.c.version == wanted),
+        )
+        .where(snippets.c.short_id == short_id)
+    )
+
+
 class SqlaSnippetQueries:
     """Opens a session only when asked, so a cache hit never touches PostgreSQL."""
 
@@ -25,26 +56,7 @@ class SqlaSnippetQueries:
         self._session_factory = session_factory
 
     async def find(self, short_id: str, version: int | None) -> SnippetDetails | None:
-        wanted = version if version is not None else snippets.c.latest_version
-        statement = (
-            select(
-                snippets,
-                users.c.username.label("author_username"),
-                snippet_versions.c.version,
-                snippet_versions.c.content,
-                snippet_versions.c.visibility,
-                snippet_versions.c.language,
-                snippet_versions.c.expires_at,
-                snippet_versions.c.created_at.label("version_created_at"),
-            )
-            .join(users, users.c.id == snippets.c.owner_id)
-            .outerjoin(
-                snippet_versions,
-                (snippet_versions.c.snippet_id == snippets.c.id)
-                & (snippet_versions.c.version == wanted),
-            )
-            .where(snippets.c.short_id == short_id)
-        )
+        statement = snippet_details_statement(short_id, version)
         async with self._session_factory() as session:
             row = (await session.execute(statement)).one_or_none()
         if row is None:

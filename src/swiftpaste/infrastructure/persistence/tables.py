@@ -152,7 +152,8 @@ search_documents = Table(
     Column("indexed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # Lexemes cut by application.search.code_terms (never by PostgreSQL's parser): the
     # title's alone (cheap to test for the ranking's "matched in the title"), and the
-    # title (weight A) with the content (weight B), which the GIN index below serves.
+    # title (weight A) with the content (weight B) in the keyed form (with part prefixes
+    # and split joins, so a prefix query is exact lookups), which the GIN index serves.
     # A row written without them is stored but found by nothing until a reindex.
     Column("title_vector", TSVECTOR, nullable=False, server_default=text("''::tsvector")),
     Column("search_vector", TSVECTOR, nullable=False, server_default=text("''::tsvector")),

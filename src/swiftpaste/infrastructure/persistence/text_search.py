@@ -5,14 +5,26 @@ PostgreSQL's parser (which reads code unpredictably). So the values are built he
 PostgreSQL's *input syntax* — `'lexeme':1A,5B ...` for a tsvector, `'fib':* & !'test'`
 for a tsquery — and sent as ordinary bind parameters cast to their type. Nothing typed by
 a user is ever part of an SQL statement: the query text reaching PostgreSQL is made of
-quoted lexemes (letters and digits only) joined by the operators this module writes.
+quoted lexemes (letters and digits, and the two marks `code_terms` defines) joined by the
+operators this module writes.
+
+A match has two forms, one per form of the terms (see `code_terms`): `title_match_text`
+for the title vector (`'getuser':*`, the lexemes as they are), and `match_text` for the
+search vector, where a word is its marked prefix or a lookup per place it could split
+across a join: `'>getuser' | 'g|etuser':* | 'ge|tuser':* | … | 'getuse|r':*`. Each of
+those is an exact or a narrow lookup in the GIN index.
 """
 
 from sqlalchemy import ColumnElement, bindparam
 from sqlalchemy.dialects.postgresql import TSQUERY
 
-from swiftpaste.application.search.code_terms import DocumentTerms
-from swiftpaste.application.search.query import AnyOf, Clause, Match, SearchQuery, Word
+from swiftpaste.application.search.code_terms import (
+    JOIN_MARK,
+    MAX_MARKED_PREFIX,
+    PREFIX_MARK,
+    DocumentTerms,
+)
+from swiftpaste.application.search.query import AnyOf, Clause, Match, Phrase, SearchQuery, Word
 
 
 def _quoted(lexeme: str) -> str:
@@ -23,26 +35,53 @@ def _quoted(lexeme: str) -> str:
 
 
 def tsvector_text(terms: DocumentTerms) -> str:
-    """The tsvector input form of `terms`: each lexeme with its positions and weights."""
+    """The tsvector input form of `terms`: each lexeme with its positions and weights, then
+    the keys (joins and part prefixes of the keyed form), which have none."""
+    keys = map(_quoted, sorted(terms.keys))
     if len(terms.fields) == 1:
         weight = terms.fields[0][1]
-        return " ".join(
+        positioned = (
             f"{_quoted(lexeme)}:{','.join(f'{position}{weight}' for position in positions)}"
             for lexeme, positions in terms.positions.items()
         )
-    weight_at = terms.weight_at
-    return " ".join(
-        f"{_quoted(lexeme)}:"
-        + ",".join(f"{position}{weight_at(position)}" for position in positions)
-        for lexeme, positions in terms.positions.items()
-    )
+    else:
+        weight_at = terms.weight_at
+        positioned = (
+            f"{_quoted(lexeme)}:"
+            + ",".join(f"{position}{weight_at(position)}" for position in positions)
+            for lexeme, positions in terms.positions.items()
+        )
+    return " ".join((*positioned, *keys))
+
+
+def title_match_text(match: Match) -> str:
+    """One word or phrase alone, in tsquery input form, for the title vector."""
+    if isinstance(match, Word):
+        return _quoted(match.lexeme) + (":*" if match.prefix else "")
+    return _phrase_text(match)
+
+
+def _phrase_text(phrase: Phrase) -> str:
+    return "(" + " <-> ".join(map(_quoted, phrase.lexemes)) + ")"
 
 
 def match_text(match: Match) -> str:
-    """One word or phrase alone, in tsquery input form."""
-    if isinstance(match, Word):
-        return _quoted(match.lexeme) + (":*" if match.prefix else "")
-    return "(" + " <-> ".join(map(_quoted, match.lexemes)) + ")"
+    """One word or phrase alone, in tsquery input form, for the search vector."""
+    if isinstance(match, Phrase):
+        return _phrase_text(match)
+    lexeme, suffix = match.lexeme, (":*" if match.prefix else "")
+    if not match.prefix:
+        found = [_quoted(lexeme)]  # the part itself
+    elif len(lexeme) <= MAX_MARKED_PREFIX:
+        found = [_quoted(PREFIX_MARK + lexeme)]  # every part that starts with it
+    else:
+        found = [_quoted(lexeme) + suffix]  # a long word: few lexemes start with it
+    # The joins it starts, split after their first part wherever that part may end.
+    found += (
+        _quoted(f"{lexeme[:split]}{JOIN_MARK}{lexeme[split:]}") + suffix
+        for split in range(1, len(lexeme))
+    )
+    return found[0] if len(found) == 1 else "(" + " | ".join(found) + ")"
 
 
 def _clause_text(clause: Clause) -> str:

@@ -118,7 +118,8 @@ def _lookup(error: Exception) -> ErrorMapping | None:
     return None
 
 
-async def _application_error(request: Request, error: Exception) -> JSONResponse:
+async def application_error_handler(request: Request, error: Exception) -> JSONResponse:
+    """The envelope of an application or domain error, by the one table (`ERROR_MAP`)."""
     mapping = _lookup(error) or ErrorMapping(400, "bad_request")
     headers = {"WWW-Authenticate": "Bearer"} if mapping.status == 401 else None  # noqa: PLR2004
     return error_response(request, mapping.status, mapping.code, str(error), headers=headers)
@@ -181,8 +182,8 @@ def unavailable_handler(code: str, message: str) -> Any:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ApplicationError, _application_error)
-    app.add_exception_handler(DomainError, _application_error)
+    app.add_exception_handler(ApplicationError, application_error_handler)
+    app.add_exception_handler(DomainError, application_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)

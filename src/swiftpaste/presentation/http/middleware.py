@@ -5,9 +5,9 @@ including the cache-hit read path, and must cost next to nothing.
 """
 
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,7 +56,8 @@ def _request_headers(scope: Scope) -> tuple[str, int]:
                 content_length = int(value)
             except ValueError:
                 content_length = 0
-    return request_id or uuid.uuid4().hex, content_length or 0
+    # 32 hex digits, as uuid4().hex, without building a UUID: one is made per request.
+    return request_id or os.urandom(16).hex(), content_length or 0
 
 
 def route_template(scope: Scope) -> str:
@@ -82,6 +83,46 @@ class _RouteMetrics:
         self.latency = HTTP_REQUEST_LATENCY.labels(method, route)
         self.request_size = HTTP_REQUEST_SIZE.labels(method, route)
         self.response_size = HTTP_RESPONSE_SIZE.labels(method, route)
+
+
+class _AccessRecords:
+    """The access log's records, one per request, made from a template.
+
+    Logger.info would search the call stack for a file and line that the JSON lines do not
+    carry, and LogRecord's constructor works out file and module names, level name and more
+    for every record: about 10 µs a request. What never varies is taken from one record
+    made the regular way (at the first request, so with logging configured: same thread,
+    same process) and copied into each new one; time, arguments and extras are its own.
+    """
+
+    def __init__(self) -> None:
+        self._template: dict[str, Any] | None = None
+        self._started = 0.0
+
+    def make(self, args: tuple[object, ...], extra: dict[str, Any]) -> logging.LogRecord:
+        template = self._template
+        if template is None:
+            template = self._template = self._made_regularly()
+        record = logging.LogRecord.__new__(logging.LogRecord)
+        now = time.time()
+        fields = record.__dict__
+        fields.update(template)
+        fields["args"] = args
+        fields["created"] = now
+        fields["msecs"] = int((now - int(now)) * 1000) + 0.0  # as LogRecord computes them
+        fields["relativeCreated"] = (now - self._started) * 1000
+        fields.update(extra)
+        return record
+
+    def _made_regularly(self) -> dict[str, Any]:
+        sample = access_logger.makeRecord(
+            access_logger.name, logging.INFO, __file__, 0, "%s %s %s", (), None, "__call__"
+        )
+        self._started = sample.created - sample.relativeCreated / 1000
+        return dict(vars(sample))
+
+
+_access_records = _AccessRecords()
 
 
 class RequestContextMiddleware:
@@ -182,17 +223,4 @@ class RequestContextMiddleware:
             "latency_ms": round(elapsed * 1000, 2),
             "client": self._client(scope),
         }
-        # Logger.info less its search of the call stack for a file and line that the
-        # JSON lines do not carry: one record per request, so it adds up.
-        record = access_logger.makeRecord(
-            access_logger.name,
-            logging.INFO,
-            __file__,
-            0,
-            "%s %s %s",
-            (method, route, status),
-            None,
-            func="__call__",
-            extra=extra,
-        )
-        access_logger.handle(record)
+        access_logger.handle(_access_records.make((method, route, status), extra))

@@ -34,7 +34,11 @@ from swiftpaste.application.ports.rate_limit import (
     RateLimitExceeded,
     RateLimitPolicy,
 )
-from swiftpaste.application.ports.security import AccessTokenCodec, InvalidAccessToken
+from swiftpaste.application.ports.security import (
+    AccessClaims,
+    AccessTokenCodec,
+    InvalidAccessToken,
+)
 from swiftpaste.presentation.http.errors import error_response
 
 PolicyName = Literal["read", "write"]
@@ -150,32 +154,42 @@ def _bearer_token(authorization: str | None) -> str | None:
     return token
 
 
+@dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    """An access token the codec accepted: its claims, and the bucket its requests spend."""
+
+    claims: AccessClaims
+    bucket_key: str
+    expires: float
+    """POSIX seconds: from then on the codec would refuse it."""
+
+
 class _VerifiedTokens:
-    """Bucket keys of tokens a codec has verified, each kept until its token expires.
+    """Tokens a codec has verified, each kept until it expires.
 
     Verifying an HS256 token costs about 100 µs, and the route verifies it again to learn
     the reader; a signed-in client sends the same token for many requests. Only valid
     tokens are kept, per codec (another secret verifies nothing here), and a kept token
-    counts only while it would still pass the codec's expiry check.
+    counts only while it would still pass the codec's expiry check. Whether it was revoked
+    since (logout) is not the codec's business, nor this cache's: callers check that.
     """
 
     _MAX_TOKENS = 4096
 
     def __init__(self) -> None:
-        self._by_codec: weakref.WeakKeyDictionary[AccessTokenCodec, dict[str, tuple[str, float]]]
+        self._by_codec: weakref.WeakKeyDictionary[AccessTokenCodec, dict[str, VerifiedToken]]
         self._by_codec = weakref.WeakKeyDictionary()
 
-    def key(self, codec: AccessTokenCodec, token: str) -> str | None:
+    def get(self, codec: AccessTokenCodec, token: str) -> VerifiedToken | None:
         try:
             known = self._by_codec.get(codec)
         except TypeError:  # a codec that cannot be weakly referenced: verify every time
-            verified = _verify(codec, token)
-            return None if verified is None else verified[0]
+            return _verify(codec, token)
         if known is None:
             known = self._by_codec[codec] = {}
         entry = known.get(token)
-        if entry is not None and time.time() < entry[1]:
-            return entry[0]
+        if entry is not None and time.time() < entry.expires:
+            return entry
         verified = _verify(codec, token)
         if verified is None:
             known.pop(token, None)
@@ -183,19 +197,23 @@ class _VerifiedTokens:
         if len(known) >= self._MAX_TOKENS:
             del known[next(iter(known))]
         known[token] = verified
-        return verified[0]
+        return verified
 
 
-def _verify(codec: AccessTokenCodec, token: str) -> tuple[str, float] | None:
-    """The token's bucket key and expiry (POSIX seconds), or None if it is not valid."""
+def _verify(codec: AccessTokenCodec, token: str) -> VerifiedToken | None:
     try:
         claims = codec.decode(token)
     except InvalidAccessToken:
         return None  # rejecting the token is the route's business; here it is anonymous
-    return f"user:{claims.user_id}", claims.expires_at.timestamp()
+    return VerifiedToken(claims, f"user:{claims.user_id}", claims.expires_at.timestamp())
 
 
 _verified_tokens = _VerifiedTokens()
+
+
+def verified_token(codec: AccessTokenCodec, token: str) -> VerifiedToken | None:
+    """The token's claims and bucket if `codec` accepts it (signature, expiry), else None."""
+    return _verified_tokens.get(codec, token)
 
 
 def _bucket_key(
@@ -203,9 +221,9 @@ def _bucket_key(
 ) -> str:
     token = _bearer_token(request.headers.get("authorization"))
     if token is not None:
-        user_key = _verified_tokens.key(codec, token)
-        if user_key is not None:
-            return user_key
+        verified = _verified_tokens.get(codec, token)
+        if verified is not None:
+            return verified.bucket_key
     # Several X-Forwarded-For headers are one comma-separated list (RFC 9110, 5.3).
     forwarded_for = ",".join(request.headers.getlist("x-forwarded-for")) or None
     host = request.client.host if request.client else None
