@@ -1,5 +1,6 @@
-// What the bench's k6 scripts share: counting unexpected answers by kind, and the JSON
-// summary the runner (bench/harness.py `run_k6`) reads back from SUMMARY_FILE.
+// What the bench's k6 scripts share: counting unexpected answers by kind (429: a rate
+// limit; 5xx or no answer: the server), and the JSON summary the runner
+// (bench/harness.py `run_k6`) reads back from SUMMARY_FILE.
 import { Counter } from "k6/metrics";
 
 const STATUS_429 = new Counter("status_429");
@@ -62,6 +63,8 @@ export function summaryOutputs(data, { scenario, baseUrl, vus, duration, summary
       "5xx_or_no_answer": metricValues(data, "status_5xx").count || 0,
       other: metricValues(data, "status_other_unexpected").count || 0,
     },
+    data_received_bytes: metricValues(data, "data_received").count || 0,
+    data_sent_bytes: metricValues(data, "data_sent").count || 0,
     thresholds: thresholds,
     thresholds_ok: Object.values(thresholds).every((ok) => ok),
   };
@@ -69,7 +72,8 @@ export function summaryOutputs(data, { scenario, baseUrl, vus, duration, summary
   const line =
     `${scenario}: ${summary.requests} requests, ${summary.requests_per_second.toFixed(1)} req/s, ` +
     `p50 ${ms(summary.http_req_duration_ms.p50)} ms, p95 ${ms(summary.http_req_duration_ms.p95)} ms, ` +
-    `p99 ${ms(summary.http_req_duration_ms.p99)} ms, failed ${(summary.http_req_failed_rate * 100).toFixed(2)}%\n`;
+    `p99 ${ms(summary.http_req_duration_ms.p99)} ms, failed ${(summary.http_req_failed_rate * 100).toFixed(2)}%, ` +
+    `thresholds ${summary.thresholds_ok ? "ok" : "FAILED"}\n`;
   const outputs = { stdout: line };
   if (summaryFile) outputs[summaryFile] = JSON.stringify(summary, null, 2);
   return outputs;

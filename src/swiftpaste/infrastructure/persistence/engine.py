@@ -1,10 +1,13 @@
 """The async engine: connection and statement timeouts, and per-query metrics."""
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -47,6 +50,26 @@ def make_engine(options: EngineOptions) -> AsyncEngine:
     )
     _observe_queries(engine, options.slow_query_seconds)
     return engine
+
+
+# Options of SQLAlchemy's asyncpg adapter that asyncpg.connect itself does not take.
+_ADAPTER_OPTIONS = (
+    "async_creator_fn",
+    "prepared_statement_cache_size",
+    "prepared_statement_name_func",
+)
+
+
+def asyncpg_connect_arguments(
+    url: str, *, timeout: float, server_settings: Mapping[str, str]
+) -> dict[str, Any]:
+    """asyncpg.connect's arguments for an engine URL (`postgresql+asyncpg://...`), as
+    SQLAlchemy would pass them: for the pools that talk to asyncpg directly."""
+    dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]  # unannotated in SQLAlchemy
+    _, arguments = dialect.create_connect_args(make_url(url))  # type: ignore[no-untyped-call]
+    for name in _ADAPTER_OPTIONS:
+        arguments.pop(name, None)
+    return {**arguments, "timeout": timeout, "server_settings": dict(server_settings)}
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -30,17 +30,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.engine import make_url
 
 from swiftpaste.application.errors import DependencyUnavailable
-
-# Options of SQLAlchemy's asyncpg adapter that asyncpg itself does not take.
-_ADAPTER_OPTIONS = (
-    "async_creator_fn",
-    "prepared_statement_cache_size",
-    "prepared_statement_name_func",
-)
+from swiftpaste.infrastructure.persistence.engine import asyncpg_connect_arguments
 
 # The connection is gone, or going: worth one more try on a new one.
 _BROKEN = (
@@ -75,20 +67,15 @@ class SearchConnectionOptions:
 
 
 def _connect_arguments(options: SearchConnectionOptions) -> dict[str, Any]:
-    """asyncpg's connect arguments for the engine's URL, as SQLAlchemy would pass them."""
-    dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]  # unannotated in SQLAlchemy
-    _, arguments = dialect.create_connect_args(make_url(options.url))  # type: ignore[no-untyped-call]
-    for name in _ADAPTER_OPTIONS:
-        arguments.pop(name, None)
-    return {
-        **arguments,
-        "timeout": options.acquire_timeout_seconds,
-        "server_settings": {
+    return asyncpg_connect_arguments(
+        options.url,
+        timeout=options.acquire_timeout_seconds,
+        server_settings={
             **SEARCH_SERVER_SETTINGS,
             "statement_timeout": str(options.statement_timeout_ms),
             "application_name": options.application_name,
         },
-    }
+    )
 
 
 async def _keep_state(_: asyncpg.Connection) -> None:

@@ -27,21 +27,14 @@ from typing import Any
 import asyncpg
 from sqlalchemy import Integer, String, bindparam
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.engine import make_url
 
 from swiftpaste.application.ports.snippets import SnippetLookupUnavailable
 from swiftpaste.application.snippets.read_models import Author, SnippetDetails
 from swiftpaste.domain.snippets import Snippet, SnippetVersion, Visibility
+from swiftpaste.infrastructure.persistence.engine import asyncpg_connect_arguments
 from swiftpaste.infrastructure.persistence.snippet_queries import snippet_details_statement
 
 logger = logging.getLogger(__name__)
-
-# Options of SQLAlchemy's asyncpg adapter that asyncpg.connect itself does not take.
-_ADAPTER_OPTIONS = (
-    "async_creator_fn",
-    "prepared_statement_cache_size",
-    "prepared_statement_name_func",
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,17 +64,14 @@ _LATEST = _compiled(snippet_details_statement(_SHORT_ID, None))
 
 def connect_arguments(options: SnippetFinderOptions) -> dict[str, Any]:
     """asyncpg.connect's arguments for the engine's URL, as SQLAlchemy would pass them."""
-    _, arguments = _DIALECT.create_connect_args(make_url(options.url))  # type: ignore[no-untyped-call]
-    for name in _ADAPTER_OPTIONS:
-        arguments.pop(name, None)
-    return {
-        **arguments,
-        "timeout": options.acquire_timeout_seconds,
-        "server_settings": {
+    return asyncpg_connect_arguments(
+        options.url,
+        timeout=options.acquire_timeout_seconds,
+        server_settings={
             "statement_timeout": str(options.statement_timeout_ms),
             "application_name": options.application_name,
         },
-    }
+    )
 
 
 @dataclass(slots=True, eq=False)
