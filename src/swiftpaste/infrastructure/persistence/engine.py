@@ -72,6 +72,32 @@ def asyncpg_connect_arguments(
     return {**arguments, "timeout": timeout, "server_settings": dict(server_settings)}
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirectPoolOptions:
+    """A small pool of plain asyncpg connections beside the engine's (the read lane's,
+    search's): the same server, user and options, its own size and name."""
+
+    url: str
+    """The engine's URL (`postgresql+asyncpg://...`): the same server, user and options."""
+    max_connections: int
+    acquire_timeout_seconds: float
+    """Connecting, and waiting for a free connection when all are busy."""
+    statement_timeout_ms: int
+    application_name: str = "swiftpaste"
+
+    def connect_arguments(self, **server_settings: str) -> dict[str, Any]:
+        """asyncpg.connect's arguments; `server_settings` add to the timeout and the name."""
+        return asyncpg_connect_arguments(
+            self.url,
+            timeout=self.acquire_timeout_seconds,
+            server_settings={
+                **server_settings,
+                "statement_timeout": str(self.statement_timeout_ms),
+                "application_name": self.application_name,
+            },
+        )
+
+
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 

@@ -32,7 +32,7 @@ from typing import Any
 import asyncpg
 
 from swiftpaste.application.errors import DependencyUnavailable
-from swiftpaste.infrastructure.persistence.engine import asyncpg_connect_arguments
+from swiftpaste.infrastructure.persistence.engine import DirectPoolOptions
 
 # The connection is gone, or going: worth one more try on a new one.
 _BROKEN = (
@@ -56,26 +56,8 @@ SEARCH_SERVER_SETTINGS = {
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SearchConnectionOptions:
-    url: str
-    """The engine's URL (`postgresql+asyncpg://...`): the same server, user and options."""
-    max_connections: int
-    acquire_timeout_seconds: float
-    """Connecting, and waiting for a free connection when all are busy."""
-    statement_timeout_ms: int
+class SearchConnectionOptions(DirectPoolOptions):
     application_name: str = "swiftpaste-search"
-
-
-def _connect_arguments(options: SearchConnectionOptions) -> dict[str, Any]:
-    return asyncpg_connect_arguments(
-        options.url,
-        timeout=options.acquire_timeout_seconds,
-        server_settings={
-            **SEARCH_SERVER_SETTINGS,
-            "statement_timeout": str(options.statement_timeout_ms),
-            "application_name": options.application_name,
-        },
-    )
 
 
 async def _keep_state(_: asyncpg.Connection) -> None:
@@ -97,7 +79,7 @@ class SearchConnections:
             min_size=0,
             max_size=options.max_connections,
             reset=_keep_state,
-            **_connect_arguments(options),
+            **options.connect_arguments(**SEARCH_SERVER_SETTINGS),
         )
         return cls(pool, options.acquire_timeout_seconds)
 

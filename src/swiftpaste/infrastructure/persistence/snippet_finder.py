@@ -31,20 +31,14 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from swiftpaste.application.ports.snippets import SnippetLookupUnavailable
 from swiftpaste.application.snippets.read_models import Author, SnippetDetails
 from swiftpaste.domain.snippets import Snippet, SnippetVersion, Visibility
-from swiftpaste.infrastructure.persistence.engine import asyncpg_connect_arguments
+from swiftpaste.infrastructure.persistence.engine import DirectPoolOptions
 from swiftpaste.infrastructure.persistence.snippet_queries import snippet_details_statement
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SnippetFinderOptions:
-    url: str
-    """The engine's URL (`postgresql+asyncpg://...`): the same server, user and options."""
-    max_connections: int
-    acquire_timeout_seconds: float
-    """Connecting, and waiting for a free connection when all are busy."""
-    statement_timeout_ms: int
+class SnippetFinderOptions(DirectPoolOptions):
     application_name: str = "swiftpaste-fast-read"
 
 
@@ -60,18 +54,6 @@ def _compiled(statement: Any) -> tuple[str, tuple[str, ...]]:
 _SHORT_ID = bindparam("short_id", type_=String)
 _BY_VERSION = _compiled(snippet_details_statement(_SHORT_ID, bindparam("version", type_=Integer)))
 _LATEST = _compiled(snippet_details_statement(_SHORT_ID, None))
-
-
-def connect_arguments(options: SnippetFinderOptions) -> dict[str, Any]:
-    """asyncpg.connect's arguments for the engine's URL, as SQLAlchemy would pass them."""
-    return asyncpg_connect_arguments(
-        options.url,
-        timeout=options.acquire_timeout_seconds,
-        server_settings={
-            "statement_timeout": str(options.statement_timeout_ms),
-            "application_name": options.application_name,
-        },
-    )
 
 
 @dataclass(slots=True, eq=False)
@@ -132,7 +114,7 @@ class AsyncpgSnippetFinder:
 
     def __init__(self, options: SnippetFinderOptions) -> None:
         self._options = options
-        self._connect_arguments = connect_arguments(options)
+        self._connect_arguments = options.connect_arguments()
         self._idle: list[_Connection] = []
         self._open = 0
         self._closed = False
