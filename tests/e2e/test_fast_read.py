@@ -25,7 +25,6 @@ from redis.asyncio import Redis
 
 from swiftpaste.application.ports.snippets import ViewRecorder
 from swiftpaste.domain.events import SnippetViewed
-from swiftpaste.infrastructure.cache.resp import LeanRedis, LeanRedisError
 from swiftpaste.infrastructure.persistence.snippet_finder import (
     AsyncpgSnippetFinder,
     SnippetFinderOptions,
@@ -660,87 +659,3 @@ async def test_with_valkey_stopped_reads_come_from_postgres(
             await asyncio.sleep(0.2)
         assert lane.passed_on == passed_on, "the lane did not take reads again"
         assert response.content == cached.content
-
-
-async def test_the_client_times_out_on_a_silent_server() -> None:
-    accepted: list[asyncio.StreamWriter] = []
-
-    async def silent(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        accepted.append(writer)
-
-    server = await asyncio.start_server(silent, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    client = LeanRedis.from_url(
-        f"redis://127.0.0.1:{port}/0", socket_timeout_seconds=0.1, max_connections=2
-    )
-    assert client is not None
-    try:
-        started = time.monotonic()
-        with pytest.raises(LeanRedisError, match="timed out"):
-            await client.execute_commands([["GET", "x"]])
-        assert time.monotonic() - started < 1.0
-        # The connection that timed out is dropped, not reused.
-        with pytest.raises(LeanRedisError, match="timed out"):
-            await client.execute_commands([["GET", "x"]])
-    finally:
-        await client.aclose()
-        for writer in accepted:
-            writer.close()
-        server.close()
-        await server.wait_closed()
-
-
-async def test_the_client_reports_a_refused_connection() -> None:
-    client = LeanRedis.from_url(
-        f"redis://127.0.0.1:{free_port()}/0", socket_timeout_seconds=0.5, max_connections=2
-    )
-    assert client is not None
-    with pytest.raises(LeanRedisError, match="cannot connect"):
-        await client.execute_commands([["GET", "x"]])
-    await client.aclose()
-
-
-async def test_the_client_pipelines_against_valkey(servers: Servers) -> None:
-    client = LeanRedis.from_url(
-        servers.endpoints.redis_url, socket_timeout_seconds=0.5, max_connections=4
-    )
-    assert client is not None
-    key = f"fast-read-test:{random.randrange(10**9)}"
-    try:
-        replies = await asyncio.gather(
-            *(
-                client.execute_commands(
-                    [["SET", key, b"v\r\n\x00" * 1000], ["GET", key], ["GET", key + ":none"]]
-                )
-                for _ in range(10)
-            )
-        )
-        for reply in replies:
-            assert reply == [b"OK", b"v\r\n\x00" * 1000, None]
-        (wrong,) = await client.execute_commands([["HGET", key, "f"]])
-        assert "WRONGTYPE" in repr(wrong)
-    finally:
-        await client.execute_commands([["DEL", key]])
-        await client.aclose()
-
-
-async def test_a_burst_on_a_cold_pool_is_served_while_the_pool_grows(servers: Servers) -> None:
-    client = LeanRedis.from_url(
-        servers.endpoints.redis_url, socket_timeout_seconds=0.5, max_connections=100
-    )
-    assert client is not None
-    opened: list[int] = []
-    connect = client._connect
-
-    async def counted() -> Any:
-        opened.append(client._connecting)
-        return await connect()
-
-    client._connect = counted  # type: ignore[method-assign]
-    try:
-        replies = await asyncio.gather(*(client.execute_commands([["PING"]]) for _ in range(64)))
-        assert replies == [[b"PONG"]] * 64
-        assert max(opened) <= 4  # never more than four connects at once
-        assert len(opened) < 64  # requests shared connections
-    finally:
-        await client.aclose()

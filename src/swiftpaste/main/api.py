@@ -126,9 +126,7 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
 def _hot_reads(settings: Settings) -> RedisHotReads | None:
     """The fast read lane's Redis access, unless the Redis URL needs what its client lacks."""
     client = LeanRedis.from_url(
-        settings.redis_url,
-        socket_timeout_seconds=settings.redis_socket_timeout_seconds,
-        max_connections=settings.redis_max_connections,
+        settings.redis_url, socket_timeout_seconds=settings.redis_socket_timeout_seconds
     )
     return None if client is None else RedisHotReads(client)
 

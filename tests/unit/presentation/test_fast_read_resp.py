@@ -101,17 +101,15 @@ def test_an_incomplete_reply_waits_for_more(partial: bytes) -> None:
     ],
 )
 def test_urls_it_cannot_honour_give_no_client(url: str, *, supported: bool) -> None:
-    client = LeanRedis.from_url(url, socket_timeout_seconds=0.1, max_connections=5)
+    client = LeanRedis.from_url(url, socket_timeout_seconds=0.1)
     assert (client is not None) is supported
 
 
 def test_the_url_and_settings_are_honoured() -> None:
-    client = LeanRedis.from_url(
-        "redis://user:secret@cache:6380/2", socket_timeout_seconds=0.25, max_connections=7
-    )
+    client = LeanRedis.from_url("redis://user:secret@cache:6380/2", socket_timeout_seconds=0.25)
     assert client is not None
     options = client.options
     assert (options.host, options.port, options.db) == ("cache", 6380, 2)
     assert (options.username, options.password) == ("user", "secret")
-    assert (options.socket_timeout_seconds, options.max_connections) == (0.25, 7)
+    assert options.socket_timeout_seconds == 0.25
     assert not options.tls

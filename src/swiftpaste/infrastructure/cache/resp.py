@@ -9,10 +9,9 @@ that path and nowhere else: every other Redis call stays on redis-py.
 
 What it does: packs commands as RESP arrays, writes a whole pipeline at once, parses the
 replies (simple strings, errors, integers, bulk strings, nested arrays) as they arrive, and
-keeps a pool of connections, each used by one pipeline at a time. It does what the settings
-ask of redis-py: REDIS_SOCKET_TIMEOUT_SECONDS bounds connecting, every reply and the wait for
-a free connection when REDIS_MAX_CONNECTIONS are all busy; the URL's username, password and
-database are used.
+shares one connection among all its callers (`_Connection`: pipelines of one round of the
+event loop go out in one write). REDIS_SOCKET_TIMEOUT_SECONDS bounds connecting and every
+reply, as it does for redis-py; the URL's username, password and database are used.
 It does not retry: its one caller hands a failed request to the regular read path, whose
 redis-py client retries as configured, so a request gets the same retries either way.
 A URL asking for anything else (TLS options, RESP3, a client name...) is not supported:
@@ -20,7 +19,6 @@ A URL asking for anything else (TLS options, RESP3, a client name...) is not sup
 """
 
 import asyncio
-import contextlib
 import ssl
 from collections import deque
 from collections.abc import Sequence
@@ -32,16 +30,11 @@ from redis.asyncio.connection import SSLConnection, parse_url
 Arg = str | bytes | int | float
 
 _CRLF = b"\r\n"
-# Connections opened at once. A burst of requests on a cold pool would otherwise open one
-# each, all at the same moment, and on a busy machine some of those connects outlast the
-# timeout; a few connections serve many requests, one round trip after another, while the
-# pool grows.
-_MAX_CONNECTING = 4
 _SUPPORTED_URL_OPTIONS = frozenset({"host", "port", "db", "username", "password", "path"})
 
 
 class LeanRedisError(Exception):
-    """The round trip failed: connecting, a timeout, a lost connection, a full pool."""
+    """The round trip failed: connecting, a timeout, a lost connection."""
 
 
 class ReplyError:
@@ -113,15 +106,36 @@ def parse_reply(  # noqa: PLR0911 - one return per kind of reply
     raise LeanRedisError(f"not a RESP2 reply: {bytes(buffer[start : start + 16])!r}")
 
 
-class _Connection(asyncio.Protocol):
-    """One socket; at most one pipeline in flight, whose replies it collects."""
+@dataclass(slots=True)
+class _Pipeline:
+    """One caller's pipeline in the connection's queue: its future and how many replies."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    future: "asyncio.Future[list[Reply]]"
+    replies: int
+    timer: asyncio.TimerHandle | None = None
+    """The deadline of the last pipeline of a write: its replies come after all the others'."""
+
+
+class _Connection(asyncio.Protocol):
+    """One socket shared by every caller, pipelines queued first in, first out.
+
+    Redis answers a connection's commands in order, so replies are handed out in the order
+    the pipelines were sent. Pipelines sent during one round of the event loop's callbacks
+    go out together, in one write at its end (automatic pipelining): under load the reads
+    of many requests share one system call here and one read and one write in Redis.
+    A caller that gives up (cancelled) keeps its place; its replies are read and dropped
+    when they come, so the stream stays in step. When replies do not come in time, the
+    connection is given up: every pipeline waiting on it fails at once (each was queued
+    behind the one that did not come back), and the next request opens a new connection.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, timeout_seconds: float) -> None:
         self._loop = loop
+        self._timeout_seconds = timeout_seconds
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
-        self._waiter: asyncio.Future[list[Reply]] | None = None
-        self._expected = 0
+        self._queue: deque[_Pipeline] = deque()
+        self._unsent: list[bytes] = []
         self.closed = False
 
     # --- asyncio.Protocol ---------------------------------------------------------------
@@ -131,66 +145,77 @@ class _Connection(asyncio.Protocol):
         self._transport = cast("asyncio.Transport", transport)
 
     def data_received(self, data: bytes) -> None:
-        if self._waiter is None:
-            self.close()  # nothing was asked: the stream is out of step
-            return
-        self._buffer += data
-        replies: list[Reply] = []
+        buffer = self._buffer
+        buffer += data
+        queue = self._queue
         position = 0
         try:
-            for _ in range(self._expected):
-                parsed = parse_reply(self._buffer, position)
-                if parsed is None:
-                    return  # wait for the rest
-                reply, position = parsed
-                replies.append(reply)
+            while queue:
+                pipeline = queue[0]
+                start = position
+                replies: list[Reply] = []
+                for _ in range(pipeline.replies):
+                    parsed = parse_reply(buffer, position)
+                    if parsed is None:
+                        break
+                    reply, position = parsed
+                    replies.append(reply)
+                else:
+                    queue.popleft()
+                    if pipeline.timer is not None:
+                        pipeline.timer.cancel()
+                    if not pipeline.future.done():
+                        pipeline.future.set_result(replies)
+                    continue
+                position = start  # this pipeline's replies are not all here: wait for more
+                break
         except (LeanRedisError, ValueError, IndexError) as error:
-            self._fail(LeanRedisError(f"unreadable reply: {error}"))
-            self.close()
+            self.give_up(LeanRedisError(f"unreadable reply: {error}"))
             return
-        if position != len(self._buffer):
-            self._fail(LeanRedisError("more replies than commands"))
-            self.close()
-            return
-        self._buffer.clear()
-        waiter, self._waiter = self._waiter, None
-        if not waiter.done():
-            waiter.set_result(replies)
+        if position:
+            del buffer[:position]
+        if buffer and not queue:
+            self.give_up(LeanRedisError("more replies than commands"))
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        self._fail(LeanRedisError(f"connection lost: {exc or 'closed by the server'}"))
+        self.give_up(LeanRedisError(f"connection lost: {exc or 'closed by the server'}"))
 
     # --- use ----------------------------------------------------------------------------
 
-    async def execute(self, payload: bytes, replies: int, timeout_seconds: float) -> list[Reply]:
+    def send(self, payload: bytes, replies: int) -> "asyncio.Future[list[Reply]]":
+        """Queue a pipeline of `replies` commands; it is written at the end of this round."""
         if self.closed or self._transport is None or self._transport.is_closing():
             raise LeanRedisError("connection closed")
-        waiter: asyncio.Future[list[Reply]] = self._loop.create_future()
-        self._waiter = waiter
-        self._expected = replies
-        self._transport.write(payload)
-        timer = self._loop.call_later(timeout_seconds, self._time_out, waiter)
-        try:
-            return await waiter
-        finally:
-            timer.cancel()
-            if not waiter.done() or waiter.cancelled():
-                # Cancelled while waiting: the reply would arrive for nobody.
-                self.close()
+        future: asyncio.Future[list[Reply]] = self._loop.create_future()
+        self._queue.append(_Pipeline(future, replies))
+        if not self._unsent:
+            self._loop.call_soon(self._write)
+        self._unsent.append(payload)
+        return future
 
-    def _time_out(self, waiter: "asyncio.Future[list[Reply]]") -> None:
-        if not waiter.done():
-            waiter.set_exception(LeanRedisError("timed out waiting for Redis"))
-        self.close()
+    def _write(self) -> None:
+        unsent, self._unsent = self._unsent, []
+        if self.closed or self._transport is None or not unsent:
+            return
+        self._transport.write(unsent[0] if len(unsent) == 1 else b"".join(unsent))
+        last = self._queue[-1]
+        last.timer = self._loop.call_later(self._timeout_seconds, self._time_out, last)
 
-    def _fail(self, error: LeanRedisError) -> None:
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(error)
+    def _time_out(self, pipeline: _Pipeline) -> None:
+        if pipeline.timer is not None:  # still waiting (an answer cancels the timer)
+            self.give_up(LeanRedisError("timed out waiting for Redis"))
 
-    def close(self) -> None:
+    def give_up(self, error: LeanRedisError) -> None:
+        """Close the connection; every pipeline still waiting fails with `error`."""
         self.closed = True
+        self._unsent = []
+        queue, self._queue = self._queue, deque()
+        for pipeline in queue:
+            if pipeline.timer is not None:
+                pipeline.timer.cancel()
+                pipeline.timer = None
+            if not pipeline.future.done():
+                pipeline.future.set_exception(error)
         if self._transport is not None:
             self._transport.abort()
 
@@ -206,24 +231,19 @@ class LeanRedisOptions:
     password: str | None = None
     tls: bool = False
     socket_timeout_seconds: float = 0.1
-    max_connections: int = 100
 
 
 class LeanRedis:
-    """A pool of RESP2 connections that runs whole pipelines; see the module docstring."""
+    """One shared RESP2 connection that runs whole pipelines; see the module docstring."""
 
     def __init__(self, options: LeanRedisOptions) -> None:
         self._options = options
-        self._idle: list[_Connection] = []
-        self._open = 0
-        self._connecting = 0
+        self._connection: _Connection | None = None
+        self._opening: asyncio.Task[_Connection] | None = None
         self._closed = False
-        self._waiting: deque[asyncio.Future[None]] = deque()
 
     @classmethod
-    def from_url(
-        cls, url: str, *, socket_timeout_seconds: float, max_connections: int
-    ) -> "LeanRedis | None":
+    def from_url(cls, url: str, *, socket_timeout_seconds: float) -> "LeanRedis | None":
         """A client for `url`, or None when the URL asks for options this client lacks."""
         try:
             parsed: dict[str, Any] = dict(parse_url(url))
@@ -242,7 +262,6 @@ class LeanRedis:
                 password=parsed.get("password"),
                 tls=connection_class is SSLConnection,
                 socket_timeout_seconds=socket_timeout_seconds,
-                max_connections=max_connections,
             ),
         )
 
@@ -255,101 +274,65 @@ class LeanRedis:
 
         Raises LeanRedisError when Redis cannot be reached or does not answer in time.
         """
-        connection = await self._acquire()
-        try:
-            result = await connection.execute(
-                payload, replies, self._options.socket_timeout_seconds
-            )
-        finally:
-            self._release(connection)
-        return result
+        connection = self._connection
+        if connection is None or connection.closed:
+            connection = await self._connected()
+        return await connection.send(payload, replies)
 
     async def execute_commands(self, commands: Sequence[Sequence[Arg]]) -> list[Reply]:
         return await self.execute(b"".join(pack(*command) for command in commands), len(commands))
 
     async def aclose(self) -> None:
         self._closed = True
-        idle, self._idle = self._idle, []
-        for connection in idle:
-            connection.close()
-        self._open = 0
-        while self._waiting:
-            self._wake_one()
+        if self._opening is not None:
+            self._opening.cancel()
+        if self._connection is not None:
+            self._connection.give_up(LeanRedisError("client closed"))
 
-    # --- pool ---------------------------------------------------------------------------
+    # --- connecting ---------------------------------------------------------------------
 
-    async def _acquire(self) -> _Connection:
-        deadline: float | None = None
-        while True:
-            while self._idle:
-                connection = self._idle.pop()
-                if not connection.closed:
-                    return connection
-                self._open -= 1
-            if self._closed:
-                raise LeanRedisError("client closed")
-            if self._open < self._options.max_connections and self._connecting < _MAX_CONNECTING:
-                self._open += 1
-                self._connecting += 1
-                try:
-                    return await self._connect()
-                except BaseException:
-                    self._open -= 1
-                    raise
-                finally:
-                    self._connecting -= 1
-                    self._wake_one()  # another may connect now, or take a freed connection
-            # Every connection is busy (or enough are being opened): wait for one, as long
-            # as a reply may take.
-            loop = asyncio.get_running_loop()
-            if deadline is None:
-                deadline = loop.time() + self._options.socket_timeout_seconds
-            waiter: asyncio.Future[None] = loop.create_future()
-            self._waiting.append(waiter)
-            try:
-                async with asyncio.timeout_at(deadline):
-                    await waiter
-            except TimeoutError:
-                raise LeanRedisError("no connection to Redis free in time") from None
-            finally:
-                with contextlib.suppress(ValueError):
-                    self._waiting.remove(waiter)
+    async def _connected(self) -> _Connection:
+        """The connection, opened once for every caller that needs it meanwhile."""
+        if self._closed:
+            raise LeanRedisError("client closed")
+        opening = self._opening
+        if opening is None:
+            opening = self._opening = asyncio.get_running_loop().create_task(self._connect())
+            opening.add_done_callback(self._opened)
+        # Shielded: a caller that gives up does not cancel the connect for the others.
+        return await asyncio.shield(opening)
 
-    def _release(self, connection: _Connection) -> None:
-        if connection.closed or self._closed:
-            connection.close()
-            self._open -= 1
+    def _opened(self, opening: "asyncio.Task[_Connection]") -> None:
+        self._opening = None
+        if opening.cancelled() or opening.exception() is not None:
+            return  # the callers waiting get the error; the next request tries again
+        connection = opening.result()
+        if self._closed:
+            connection.give_up(LeanRedisError("client closed"))
         else:
-            self._idle.append(connection)
-        self._wake_one()
-
-    def _wake_one(self) -> None:
-        while self._waiting:
-            waiter = self._waiting.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
+            self._connection = connection
 
     async def _connect(self) -> _Connection:
         options = self._options
         loop = asyncio.get_running_loop()
         tls = ssl.create_default_context() if options.tls else None
+        timeout = options.socket_timeout_seconds
         try:
-            async with asyncio.timeout(options.socket_timeout_seconds):
+            async with asyncio.timeout(timeout):
                 if options.path is not None:
                     _, connection = await loop.create_unix_connection(
-                        lambda: _Connection(loop), options.path
+                        lambda: _Connection(loop, timeout), options.path
                     )
                 else:
                     _, connection = await loop.create_connection(
-                        lambda: _Connection(loop), options.host, options.port, ssl=tls
+                        lambda: _Connection(loop, timeout), options.host, options.port, ssl=tls
                     )
         except (OSError, TimeoutError) as error:
             raise LeanRedisError(f"cannot connect to Redis: {error!r}") from error
         try:
             await self._hello(connection)
         except BaseException:
-            connection.close()
+            connection.give_up(LeanRedisError("connection refused by Redis"))
             raise
         return connection
 
@@ -365,9 +348,7 @@ class LeanRedis:
             commands.append(pack("SELECT", options.db))
         if not commands:
             return
-        replies = await connection.execute(
-            b"".join(commands), len(commands), options.socket_timeout_seconds
-        )
+        replies = await connection.send(b"".join(commands), len(commands))
         for reply in replies:
             if isinstance(reply, ReplyError):
                 raise LeanRedisError(f"Redis refused the connection: {reply.message}")
