@@ -32,7 +32,7 @@ from swiftpaste.main.consumer_providers import ConsumerProvider
 from swiftpaste.main.logging import configure_logging
 from swiftpaste.main.providers import InfrastructureProvider, PersistenceProvider, kafka_topics
 from swiftpaste.main.settings import Settings
-from swiftpaste.main.worker_runtime import run_until_signalled
+from swiftpaste.main.worker_runtime import run_until_signalled, run_worker
 from swiftpaste.presentation.consumers.cache import subscribe_cache
 from swiftpaste.presentation.consumers.dead_letters import DeadLetters
 from swiftpaste.presentation.consumers.failures import FailureHandling, RetryPolicy
@@ -246,7 +246,7 @@ def run_consumer(name: str, settings: Settings) -> None:
         await _consume_until_stopped(app, stop)
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(
+        run_worker(
             run_until_signalled(work, probes, settings.worker_http_host, http_port(name, settings))
         )
 

@@ -20,7 +20,7 @@ from swiftpaste.infrastructure.persistence.engine import EngineOptions, make_eng
 from swiftpaste.main.logging import configure_logging
 from swiftpaste.main.providers import kafka_topics
 from swiftpaste.main.settings import Settings
-from swiftpaste.main.worker_runtime import run_until_signalled
+from swiftpaste.main.worker_runtime import run_until_signalled, run_worker
 from swiftpaste.presentation.http.worker_probes import WorkerProbes
 
 # A batch transaction, the backlog count and the probe: a few connections suffice.
@@ -103,7 +103,7 @@ async def serve_relay(settings: Settings) -> None:
 def run_relay(settings: Settings) -> None:
     """`swiftpaste relay`: publish the outbox until SIGINT/SIGTERM."""
     configure_logging(settings.log_level, process="relay")
-    asyncio.run(serve_relay(settings))
+    run_worker(serve_relay(settings))
 
 
 # -- swiftpaste outbox status ------------------------------------------------------

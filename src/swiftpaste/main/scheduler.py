@@ -22,7 +22,7 @@ from swiftpaste.infrastructure.health.probes import PostgresProbe
 from swiftpaste.main.logging import configure_logging
 from swiftpaste.main.providers import service_providers
 from swiftpaste.main.settings import Settings
-from swiftpaste.main.worker_runtime import run_until_signalled
+from swiftpaste.main.worker_runtime import run_until_signalled, run_worker
 from swiftpaste.presentation.http.worker_probes import WorkerProbes
 
 logger = logging.getLogger(__name__)
@@ -112,4 +112,4 @@ async def serve_scheduler(settings: Settings) -> None:
 def run_scheduler(settings: Settings) -> None:
     """`swiftpaste scheduler`: announce ended share windows until SIGINT/SIGTERM."""
     configure_logging(settings.log_level, process="scheduler")
-    asyncio.run(serve_scheduler(settings))
+    run_worker(serve_scheduler(settings))

@@ -4,9 +4,11 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any
 
 import uvicorn
+import uvloop
 
 from swiftpaste.presentation.http.worker_probes import WorkerProbes
 
@@ -36,6 +38,16 @@ def probe_server(
         server_header=False,
     )
     return _QuietServer(config)
+
+
+def run_worker(main: Coroutine[Any, Any, None]) -> None:
+    """Run a worker's main coroutine on uvloop, as the API runs.
+
+    A worker spends much of its CPU in the event loop itself (socket writes and reads to
+    PostgreSQL and Kafka, callbacks, timers), which uvloop does in C.
+    """
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
 
 
 async def run_until_signalled(
