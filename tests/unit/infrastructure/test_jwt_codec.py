@@ -200,3 +200,54 @@ def test_a_token_whose_subject_is_not_a_string_is_refused(
     token = jwt.encode(payload(sub=value), SECRET, algorithm="HS256")
     with pytest.raises(InvalidAccessToken):
         codec.decode(token)
+
+
+class CountingDecode:
+    """jwt.decode, counted: how often the codec really verified a token."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self._decode = jwt.decode
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return self._decode(*args, **kwargs)
+
+
+def test_an_accepted_token_is_not_verified_again_until_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [datetime.now(UTC).timestamp()]
+    codec = JwtAccessTokenCodec(SECRET, clock=lambda: now[0])
+    claims = fresh_claims()
+    token = codec.encode(claims)
+    counting = CountingDecode()
+    monkeypatch.setattr(jwt, "decode", counting)
+
+    assert [codec.decode(token) for _ in range(3)] == [claims] * 3
+    assert counting.calls == 1
+
+    now[0] = claims.expires_at.timestamp()  # PyJWT's rule: expired once exp <= now
+    assert codec.decode(token) == claims  # verified again (by PyJWT's own clock)
+    assert counting.calls == 2
+
+
+def test_refused_tokens_are_verified_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    codec = JwtAccessTokenCodec(SECRET)
+    token = JwtAccessTokenCodec(OTHER_SECRET).encode(fresh_claims())
+    counting = CountingDecode()
+    monkeypatch.setattr(jwt, "decode", counting)
+
+    for _ in range(2):
+        with pytest.raises(InvalidAccessToken):
+            codec.decode(token)
+    assert counting.calls == 2
+
+
+def test_a_token_is_remembered_only_by_the_codec_that_accepted_it() -> None:
+    token = JwtAccessTokenCodec(SECRET).encode(fresh_claims())
+    accepting = JwtAccessTokenCodec(SECRET)
+    accepting.decode(token)
+
+    with pytest.raises(InvalidAccessToken):
+        JwtAccessTokenCodec(OTHER_SECRET).decode(token)

@@ -17,8 +17,6 @@ as a parameter and extend its own headers with `response.headers`).
 """
 
 import functools
-import time
-import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
@@ -160,60 +158,19 @@ class VerifiedToken:
 
     claims: AccessClaims
     bucket_key: str
-    expires: float
-    """POSIX seconds: from then on the codec would refuse it."""
-
-
-class _VerifiedTokens:
-    """Tokens a codec has verified, each kept until it expires.
-
-    Verifying an HS256 token costs about 100 µs, and the route verifies it again to learn
-    the reader; a signed-in client sends the same token for many requests. Only valid
-    tokens are kept, per codec (another secret verifies nothing here), and a kept token
-    counts only while it would still pass the codec's expiry check. Whether it was revoked
-    since (logout) is not the codec's business, nor this cache's: callers check that.
-    """
-
-    _MAX_TOKENS = 4096
-
-    def __init__(self) -> None:
-        self._by_codec: weakref.WeakKeyDictionary[AccessTokenCodec, dict[str, VerifiedToken]]
-        self._by_codec = weakref.WeakKeyDictionary()
-
-    def get(self, codec: AccessTokenCodec, token: str) -> VerifiedToken | None:
-        try:
-            known = self._by_codec.get(codec)
-        except TypeError:  # a codec that cannot be weakly referenced: verify every time
-            return _verify(codec, token)
-        if known is None:
-            known = self._by_codec[codec] = {}
-        entry = known.get(token)
-        if entry is not None and time.time() < entry.expires:
-            return entry
-        verified = _verify(codec, token)
-        if verified is None:
-            known.pop(token, None)
-            return None
-        if len(known) >= self._MAX_TOKENS:
-            del known[next(iter(known))]
-        known[token] = verified
-        return verified
-
-
-def _verify(codec: AccessTokenCodec, token: str) -> VerifiedToken | None:
-    try:
-        claims = codec.decode(token)
-    except InvalidAccessToken:
-        return None  # rejecting the token is the route's business; here it is anonymous
-    return VerifiedToken(claims, f"user:{claims.user_id}", claims.expires_at.timestamp())
-
-
-_verified_tokens = _VerifiedTokens()
 
 
 def verified_token(codec: AccessTokenCodec, token: str) -> VerifiedToken | None:
-    """The token's claims and bucket if `codec` accepts it (signature, expiry), else None."""
-    return _verified_tokens.get(codec, token)
+    """The token's claims and bucket if `codec` accepts it (signature, expiry), else None.
+
+    Rejecting the token is the route's business; here it is anonymous. (The codec
+    remembers the tokens it accepted, so this costs no verification per request.)
+    """
+    try:
+        claims = codec.decode(token)
+    except InvalidAccessToken:
+        return None
+    return VerifiedToken(claims, f"user:{claims.user_id}")
 
 
 def _bucket_key(
@@ -221,7 +178,7 @@ def _bucket_key(
 ) -> str:
     token = _bearer_token(request.headers.get("authorization"))
     if token is not None:
-        verified = _verified_tokens.get(codec, token)
+        verified = verified_token(codec, token)
         if verified is not None:
             return verified.bucket_key
     # Several X-Forwarded-For headers are one comma-separated list (RFC 9110, 5.3).
