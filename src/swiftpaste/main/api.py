@@ -14,6 +14,7 @@ from swiftpaste.application.ports.rate_limit import RateLimitExceeded
 from swiftpaste.application.ports.security import AccessTokenCodec
 from swiftpaste.application.ports.snippets import ViewRecorder
 from swiftpaste.application.ports.system import Clock
+from swiftpaste.application.search.search_snippets import SearchSnippets
 from swiftpaste.application.snippets.read_snippet import ReadUncachedSnippet
 from swiftpaste.infrastructure.cache.hot_read import RedisHotReads
 from swiftpaste.infrastructure.cache.resp import LeanRedis
@@ -25,6 +26,11 @@ from swiftpaste.presentation.http import auth, health, search, snippets, users
 from swiftpaste.presentation.http.body_limit import BodyLimitMiddleware
 from swiftpaste.presentation.http.errors import install_error_handlers, unavailable_handler
 from swiftpaste.presentation.http.fast_read import FastReadLane, FastReadServices, FastReadWiring
+from swiftpaste.presentation.http.fast_search import (
+    FastSearchLane,
+    FastSearchServices,
+    FastSearchWiring,
+)
 from swiftpaste.presentation.http.middleware import RequestContextMiddleware
 from swiftpaste.presentation.http.rate_limit import (
     RateLimitSettings,
@@ -52,6 +58,7 @@ def make_container(settings: Settings, *providers: Provider) -> AsyncContainer:
 def make_api(settings: Settings, *providers: Provider) -> FastAPI:
     container = make_container(settings, *providers)
     fast_reads = FastReadWiring(cors_enabled=bool(settings.cors_allow_origins))
+    fast_searches = FastSearchWiring(cors_enabled=bool(settings.cors_allow_origins))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -73,10 +80,17 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
                     else None
                 ),
             )
+            fast_searches.services = FastSearchServices(
+                budget=hot_reads,
+                search=await container.get(SearchSnippets),
+                limits=await container.get(RateLimitSettings),
+                codec=await container.get(AccessTokenCodec),
+            )
         try:
             yield
         finally:
             fast_reads.services = None
+            fast_searches.services = None
             if hot_reads is not None:
                 await hot_reads.aclose()
             await views.stop()
@@ -116,6 +130,8 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
         )
     setup_dishka(container, app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.request_body_limit)
+    # A plain search, answered before routing (inside the read lane: reads come first).
+    app.add_middleware(FastSearchLane, wiring=fast_searches)
     # The anonymous cache-hit read, answered before routing; inside the request context.
     app.add_middleware(FastReadLane, wiring=fast_reads)
     # Added last, so it is the outermost: it sees every request and every response.

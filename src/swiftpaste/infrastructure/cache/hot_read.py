@@ -11,6 +11,9 @@ here for what is decided here. The generation key is not read: nothing here writ
 cache. A miss is handed on: to the lane's own database read (which counts the miss when it
 answers), or to the regular read path, which looks again (body and generation, as
 `RedisSnippetCache.get` does, counting the miss) before it may write.
+
+`spend` is the same round trip without the cache lookup, for the search lane
+(`presentation.http.fast_search`): the read budget, and the denylist for a bearer token.
 """
 
 import hashlib
@@ -111,6 +114,31 @@ class RedisHotReads:
             logger.debug("hot read failed: %s", error)
             return None
         return _hot_read(replies, policy, checks_revocation=revocation is not None)
+
+    async def spend(
+        self,
+        client_key: str,
+        policy: RateLimitPolicy,
+        revocation: tuple[str, UUID] | None = None,
+    ) -> HotRead | None:
+        """`read` without the cache lookup (search): the bucket, and the denylist when given
+        `revocation`. The answer never has a body; None when Redis could not answer."""
+        commands = 1
+        lookup = b""
+        if revocation is not None:
+            lookup = self._packed(self._exists, revocation, _pack_exists)
+            commands = 2
+        bucket_args = self._packed(self._buckets, (client_key, policy), _pack_bucket)
+        try:
+            replies = await self._client.execute(_EVALSHA_HEAD + bucket_args + lookup, commands)
+            if _is_noscript(replies[0]):
+                replies = await self._client.execute(_EVAL_HEAD + bucket_args + lookup, commands)
+        except LeanRedisError as error:
+            CACHE_ERRORS.inc()
+            logger.debug("rate-limit round trip failed: %s", error)
+            return None
+        # Read as a lookup that missed: the same checks, the same decision.
+        return _hot_read([*replies, None], policy, checks_revocation=revocation is not None)
 
     def count_miss(self) -> None:
         """A lookup that missed was answered without the regular path (which counts its own)."""

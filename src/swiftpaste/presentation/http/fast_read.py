@@ -235,13 +235,15 @@ def _access_token(authorization: bytes) -> str | None:
 
 
 @dataclass(slots=True)
-class _Headers:
+class LaneHeaders:
     access_token: str | None
     forwarded_for: str | None
 
 
-def _headers(scope: Scope, *, cors_enabled: bool) -> _Headers | None:
-    """What the lane needs of the headers, if none of them sends the request to the route."""
+def lane_headers(scope: Scope, *, cors_enabled: bool) -> LaneHeaders | None:
+    """What a lane needs of the headers, if none of them sends the request to the route:
+    no body, no `Origin` when CORS is on, at most one plain bearer token (shared with the
+    search lane, `fast_search`)."""
     forwarded: list[str] = []
     access_token: str | None = None
     for name, value in scope["headers"]:
@@ -259,7 +261,7 @@ def _headers(scope: Scope, *, cors_enabled: bool) -> _Headers | None:
         elif name == b"x-forwarded-for":
             forwarded.append(value.decode("latin-1"))
     # Several X-Forwarded-For headers are one comma-separated list, as the route reads them.
-    return _Headers(access_token, ",".join(forwarded) or None)
+    return LaneHeaders(access_token, ",".join(forwarded) or None)
 
 
 def hot_request(scope: Scope, *, cors_enabled: bool) -> _HotRequest | None:
@@ -275,7 +277,7 @@ def hot_request(scope: Scope, *, cors_enabled: bool) -> _HotRequest | None:
     query = _query(scope["query_string"])
     if query is None:
         return None
-    headers = _headers(scope, cors_enabled=cors_enabled)
+    headers = lane_headers(scope, cors_enabled=cors_enabled)
     if headers is None:
         return None
     return _HotRequest(
@@ -288,7 +290,7 @@ def hot_request(scope: Scope, *, cors_enabled: bool) -> _HotRequest | None:
 
 
 @dataclass(slots=True)
-class _Reader:
+class LaneReader:
     """Whose budget the request spends, who reads, and which token to check for logout."""
 
     bucket_key: str
@@ -296,7 +298,26 @@ class _Reader:
     revocation: tuple[str, UUID] | None = None
 
 
-class _StepAside:
+def lane_reader(
+    limits: RateLimitSettings, codec: AccessTokenCodec, headers: LaneHeaders, scope: Scope
+) -> LaneReader | None:
+    """The reader: the bearer token's user, else the client address; None for a token the
+    codec refuses (the route then refuses it too, after spending the budget of the
+    caller's address, as it always did)."""
+    if headers.access_token is None:
+        client = scope.get("client")
+        key = anonymous_client_key(
+            client[0] if client else None, headers.forwarded_for, limits.trusted_proxies
+        )
+        return LaneReader(key)
+    verified = verified_token(codec, headers.access_token)
+    if verified is None:
+        return None
+    claims = verified.claims
+    return LaneReader(verified.bucket_key, claims.user_id, (claims.token_id, claims.session_id))
+
+
+class StepAside:
     """When to leave a failing dependency (Redis, the lane's database reads) to the route.
 
     Failures that come together and pass (a burst of requests timing out at once while
@@ -349,8 +370,8 @@ class FastReadLane:
         self._wiring = wiring
         self._route = _read_route()
         pause = _PAUSE_AFTER_FAILURE_SECONDS
-        self._redis = _StepAside("Redis", patience=patience_seconds, pause=pause)
-        self._database = _StepAside("its database read", patience=patience_seconds, pause=pause)
+        self._redis = StepAside("Redis", patience=patience_seconds, pause=pause)
+        self._database = StepAside("its database read", patience=patience_seconds, pause=pause)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         services = self._wiring.services
@@ -358,7 +379,16 @@ class FastReadLane:
             await self.app(scope, receive, send)
             return
         request = hot_request(scope, cors_enabled=self._wiring.cors_enabled)
-        reader = None if request is None else self._reader(services, request, scope)
+        reader = (
+            None
+            if request is None
+            else lane_reader(
+                services.limits,
+                services.codec,
+                LaneHeaders(request.access_token, request.forwarded_for),
+                scope,
+            )
+        )
         if request is None or reader is None:
             await self.app(scope, receive, send)
             return
@@ -411,25 +441,6 @@ class FastReadLane:
         await self._read_uncached(
             uncached_reads, hot_reads, query, (scope, receive, send), policy, decision
         )
-
-    @staticmethod
-    def _reader(services: FastReadServices, request: _HotRequest, scope: Scope) -> _Reader | None:
-        """The reader: the bearer token's user, else the client address; None for a token
-        the codec refuses (the route then refuses it too, after spending the budget of the
-        caller's address, as it always did)."""
-        if request.access_token is None:
-            client = scope.get("client")
-            key = anonymous_client_key(
-                client[0] if client else None,
-                request.forwarded_for,
-                services.limits.trusted_proxies,
-            )
-            return _Reader(key)
-        verified = verified_token(services.codec, request.access_token)
-        if verified is None:
-            return None
-        claims = verified.claims
-        return _Reader(verified.bucket_key, claims.user_id, (claims.token_id, claims.session_id))
 
     async def _read_uncached(
         self,
