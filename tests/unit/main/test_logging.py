@@ -74,9 +74,21 @@ def test_a_line_holds_the_message_and_the_extras_in_order() -> None:
     assert "/é" in line  # not escaped
 
 
-def test_values_json_cannot_encode_are_written_as_text() -> None:
+def test_dates_are_written_in_iso_8601() -> None:
     line = JsonFormatter().format(record(1.0, when=datetime(2030, 1, 2, tzinfo=UTC)))
-    assert json.loads(line)["when"] == "2030-01-02 00:00:00+00:00"
+    assert json.loads(line)["when"] == "2030-01-02T00:00:00Z"
+
+
+class Opaque:
+    def __str__(self) -> str:
+        return "opaque thing"
+
+
+def test_values_json_cannot_encode_are_written_as_text() -> None:
+    line = JsonFormatter().format(record(1.0, thing=Opaque(), text="naïve ✓"))
+    entry = json.loads(line)
+    assert (entry["thing"], entry["text"]) == ("opaque thing", "naïve ✓")
+    assert "naïve ✓" in line  # UTF-8 as is, not escaped
 
 
 class CountingStream(io.StringIO):
