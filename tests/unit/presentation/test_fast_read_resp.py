@@ -1,5 +1,6 @@
 """The fast read lane's RESP2 client: packing commands and reading replies, without I/O."""
 
+import asyncio
 from uuid import UUID
 
 import pytest
@@ -7,7 +8,13 @@ import pytest
 from swiftpaste.application.ports.rate_limit import RateLimitPolicy
 from swiftpaste.infrastructure.cache import hot_read
 from swiftpaste.infrastructure.cache.rate_limiter import _BUCKET_SCRIPT
-from swiftpaste.infrastructure.cache.resp import LeanRedis, ReplyError, pack, parse_reply
+from swiftpaste.infrastructure.cache.resp import (
+    LeanRedis,
+    LeanRedisError,
+    ReplyError,
+    _Connection,
+    pack,
+)
 
 
 def test_commands_are_packed_as_arrays_of_bulk_strings() -> None:
@@ -43,6 +50,30 @@ def test_the_denylist_check_is_packed_as_the_generic_packer_would() -> None:
     )
 
 
+class FakeTransport:
+    """What the connection writes; no socket."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.aborted = False
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def is_closing(self) -> bool:
+        return self.aborted
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+def connection() -> tuple[_Connection, FakeTransport]:
+    made = _Connection(asyncio.get_running_loop(), timeout_seconds=5.0)
+    transport = FakeTransport()
+    made.connection_made(transport)  # type: ignore[arg-type]  # duck-typed transport
+    return made, transport
+
+
 @pytest.mark.parametrize(
     ("wire", "reply"),
     [
@@ -58,33 +89,81 @@ def test_the_denylist_check_is_packed_as_the_generic_packer_would() -> None:
         (b"*2\r\n*1\r\n$1\r\na\r\n$-1\r\n", [[b"a"], None]),
     ],
 )
-def test_replies_are_read(wire: bytes, reply: object) -> None:
-    assert parse_reply(wire + b"+NEXT\r\n", 0) == (reply, len(wire))
+async def test_replies_are_read(wire: bytes, reply: object) -> None:
+    made, _ = connection()
+    first = made.send(pack("X"), 1)
+    second = made.send(pack("Y"), 1)
+
+    made.data_received(wire + b"+NEXT\r\n")
+
+    assert await first == [reply]
+    assert await second == [b"NEXT"]
 
 
-def test_error_replies_are_values_in_their_place() -> None:
-    parsed = parse_reply(b"-NOSCRIPT No matching script\r\n", 0)
-    assert parsed is not None
-    error, end = parsed
+async def test_error_replies_are_values_in_their_place() -> None:
+    made, _ = connection()
+    pipeline = made.send(pack("EVALSHA", "x", 0) + pack("GET", "k"), 2)
+
+    made.data_received(b"-NOSCRIPT No matching script\r\n$2\r\nok\r\n")
+
+    error, value = await pipeline
     assert isinstance(error, ReplyError)
     assert error.message == "NOSCRIPT No matching script"
-    assert end == 30
+    assert value == b"ok"
 
 
 @pytest.mark.parametrize(
-    "partial",
+    "wire",
     [
-        b"",
-        b"+OK",
-        b"+OK\r",
-        b"$5\r\nhel",
-        b"$5\r\nhello\r",
-        b"*2\r\n:1\r\n",
-        b"*2\r\n:1\r\n$3\r\nab",
+        b"+OK\r\n*2\r\n:1\r\n$3\r\nabc\r\n:5\r\n",
+        b"-ERR no\r\n*-1\r\n$0\r\n\r\n",
     ],
 )
-def test_an_incomplete_reply_waits_for_more(partial: bytes) -> None:
-    assert parse_reply(partial, 0) is None
+async def test_replies_arriving_a_byte_at_a_time_are_handed_out_in_order(wire: bytes) -> None:
+    made, _ = connection()
+    first = made.send(pack("A"), 1)
+    second = made.send(pack("B") + pack("C"), 2)
+
+    for index in range(len(wire)):
+        made.data_received(wire[index : index + 1])
+        if index < len(wire) - 1:
+            assert not second.done()
+
+    assert len(await first) == 1
+    assert len(await second) == 2
+
+
+async def test_pipelines_of_one_loop_round_are_written_at_once() -> None:
+    made, transport = connection()
+    made.send(pack("A"), 1)
+    made.send(pack("B"), 1)
+    assert transport.written == []  # not yet: at the end of this round
+
+    await asyncio.sleep(0)
+
+    assert transport.written == [pack("A") + pack("B")]
+
+
+async def test_more_replies_than_commands_gives_the_connection_up() -> None:
+    made, transport = connection()
+    asked = made.send(pack("PING"), 1)
+
+    made.data_received(b"+PONG\r\n+EXTRA\r\n")
+
+    assert await asked == [b"PONG"]
+    assert transport.aborted
+    assert made.closed
+
+
+async def test_an_unreadable_reply_fails_the_waiting_pipelines() -> None:
+    made, transport = connection()
+    asked = made.send(pack("PING"), 1)
+
+    made.data_received(b"?what\r\n")
+
+    with pytest.raises(LeanRedisError, match="unreadable reply"):
+        await asked
+    assert transport.aborted
 
 
 @pytest.mark.parametrize(

@@ -1,17 +1,18 @@
 """A minimal RESP2 client for the one hot read: pipelined commands over an asyncio Protocol.
 
 Why not redis-py here: the cache-hit read sends one pipeline (the rate-limit script and two
-GETs) per request, and redis-py spends about 145 µs of CPU on it (command packing through
-its encoder, the connection pool's bookkeeping, a StreamReader, the RESP3 parser, retry and
-observability hooks), more than the whole request of a bare FastAPI app. This client costs
-about 20 µs for the same round trip (`bench/cpu.py` measures both), so it earns its place on
-that path and nowhere else: every other Redis call stays on redis-py.
+GETs) per request, and redis-py spends several times this client's CPU on it (command
+packing through its encoder, the connection pool's bookkeeping, a StreamReader, retry and
+observability hooks): about 145 µs, more than the whole request of a bare FastAPI app,
+against about 20 µs here (`bench/cpu.py`). So it earns its place on that path and nowhere
+else: every other Redis call stays on redis-py.
 
-What it does: packs commands as RESP arrays, writes a whole pipeline at once, parses the
-replies (simple strings, errors, integers, bulk strings, nested arrays) as they arrive, and
-shares one connection among all its callers (`_Connection`: pipelines of one round of the
-event loop go out in one write). REDIS_SOCKET_TIMEOUT_SECONDS bounds connecting and every
-reply, as it does for redis-py; the URL's username, password and database are used.
+What it does: packs commands as RESP arrays, writes a whole pipeline at once, reads the
+replies as they arrive (hiredis, redis-py's own C parser; an error reply is a `ReplyError`
+in its place), and shares one connection among all its callers (`_Connection`: pipelines
+of one round of the event loop go out in one write). REDIS_SOCKET_TIMEOUT_SECONDS bounds
+connecting and every reply, as it does for redis-py; the URL's username, password and
+database are used.
 It does not retry: its one caller hands a failed request to the regular read path, whose
 redis-py client retries as configured, so a request gets the same retries either way.
 A URL asking for anything else (TLS options, RESP3, a client name...) is not supported:
@@ -22,14 +23,14 @@ import asyncio
 import ssl
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias, cast
 
+import hiredis
 from redis.asyncio.connection import SSLConnection, parse_url
 
 Arg = str | bytes | int | float
 
-_CRLF = b"\r\n"
 _SUPPORTED_URL_OPTIONS = frozenset({"host", "port", "db", "username", "password", "path"})
 
 
@@ -37,12 +38,12 @@ class LeanRedisError(Exception):
     """The round trip failed: connecting, a timeout, a lost connection."""
 
 
-class ReplyError:
-    """An error reply (`-ERR ...`) in its place among a pipeline's replies."""
-
-    __slots__ = ("message",)
+class ReplyError(Exception):
+    """An error reply (`-ERR ...`) in its place among a pipeline's replies (returned, not
+    raised; an Exception as hiredis builds it)."""
 
     def __init__(self, message: str) -> None:
+        super().__init__(message)
         self.message = message
 
     def __repr__(self) -> str:
@@ -68,50 +69,13 @@ def pack(*args: Arg) -> bytes:
     return b"".join(parts)
 
 
-def parse_reply(  # noqa: PLR0911 - one return per kind of reply
-    buffer: bytes | bytearray, start: int
-) -> tuple[Reply, int] | None:
-    """The reply starting at `start` and where the next begins, or None if incomplete."""
-    end = buffer.find(_CRLF, start)
-    if end < 0:
-        return None
-    kind = buffer[start]
-    if kind == 36:  # noqa: PLR2004 - b"$": bulk string
-        length = int(buffer[start + 1 : end])
-        if length < 0:
-            return None, end + 2
-        stop = end + 2 + length
-        if len(buffer) < stop + 2:
-            return None
-        return bytes(buffer[end + 2 : stop]), stop + 2
-    if kind == 58:  # noqa: PLR2004 - b":": integer
-        return int(buffer[start + 1 : end]), end + 2
-    if kind == 42:  # noqa: PLR2004 - b"*": array
-        count = int(buffer[start + 1 : end])
-        if count < 0:
-            return None, end + 2
-        items: list[Reply] = []
-        position = end + 2
-        for _ in range(count):
-            parsed = parse_reply(buffer, position)
-            if parsed is None:
-                return None
-            item, position = parsed
-            items.append(item)
-        return items, position
-    if kind == 43:  # noqa: PLR2004 - b"+": simple string
-        return bytes(buffer[start + 1 : end]), end + 2
-    if kind == 45:  # noqa: PLR2004 - b"-": error
-        return ReplyError(bytes(buffer[start + 1 : end]).decode("utf-8", "replace")), end + 2
-    raise LeanRedisError(f"not a RESP2 reply: {bytes(buffer[start : start + 16])!r}")
-
-
 @dataclass(slots=True)
 class _Pipeline:
     """One caller's pipeline in the connection's queue: its future and how many replies."""
 
     future: "asyncio.Future[list[Reply]]"
     replies: int
+    received: list[Reply] = field(default_factory=list)
     timer: asyncio.TimerHandle | None = None
     """The deadline of the last pipeline of a write: its replies come after all the others'."""
 
@@ -133,7 +97,8 @@ class _Connection(asyncio.Protocol):
         self._loop = loop
         self._timeout_seconds = timeout_seconds
         self._transport: asyncio.Transport | None = None
-        self._buffer = bytearray()
+        # hiredis parses the replies (in C): error replies come back as ReplyError values.
+        self._reader = hiredis.Reader(replyError=ReplyError, protocolError=LeanRedisError)
         self._queue: deque[_Pipeline] = deque()
         self._unsent: list[bytes] = []
         self.closed = False
@@ -145,36 +110,27 @@ class _Connection(asyncio.Protocol):
         self._transport = cast("asyncio.Transport", transport)
 
     def data_received(self, data: bytes) -> None:
-        buffer = self._buffer
-        buffer += data
+        reader = self._reader
         queue = self._queue
-        position = 0
         try:
+            reader.feed(data)
             while queue:
                 pipeline = queue[0]
-                start = position
-                replies: list[Reply] = []
-                for _ in range(pipeline.replies):
-                    parsed = parse_reply(buffer, position)
-                    if parsed is None:
-                        break
-                    reply, position = parsed
-                    replies.append(reply)
-                else:
-                    queue.popleft()
-                    if pipeline.timer is not None:
-                        pipeline.timer.cancel()
-                    if not pipeline.future.done():
-                        pipeline.future.set_result(replies)
-                    continue
-                position = start  # this pipeline's replies are not all here: wait for more
-                break
-        except (LeanRedisError, ValueError, IndexError) as error:
+                received = pipeline.received
+                while len(received) < pipeline.replies:
+                    reply = reader.gets()
+                    if reply is False:  # the rest has not arrived yet
+                        return
+                    received.append(reply)
+                queue.popleft()
+                if pipeline.timer is not None:
+                    pipeline.timer.cancel()
+                if not pipeline.future.done():
+                    pipeline.future.set_result(received)
+        except LeanRedisError as error:
             self.give_up(LeanRedisError(f"unreadable reply: {error}"))
             return
-        if position:
-            del buffer[:position]
-        if buffer and not queue:
+        if reader.has_data():
             self.give_up(LeanRedisError("more replies than commands"))
 
     def connection_lost(self, exc: Exception | None) -> None:
