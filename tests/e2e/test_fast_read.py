@@ -6,10 +6,9 @@ of its own so both see a fresh rate-limit bucket, and with the same X-Request-Id
 """
 
 import asyncio
-import random
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,9 +16,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from dishka import Provider, Scope, provide
-from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
@@ -29,93 +26,19 @@ from swiftpaste.infrastructure.persistence.snippet_finder import (
     AsyncpgSnippetFinder,
     SnippetFinderOptions,
 )
-from swiftpaste.main.api import make_api
 from swiftpaste.main.settings import Settings
 from swiftpaste.presentation.http.fast_read import FastReadLane
+from tests import lanes
 from tests.conftest import Servers, free_port
 from tests.e2e.conftest import Account, make_settings, register_and_log_in
 from tests.e2e.test_snippets import SNIPPETS, create
+from tests.lanes import Api, Pair, fresh_address
 
 
-def _address() -> str:
-    """A client address no other request used: a fresh rate-limit bucket."""
-    return f"198.18.{random.randrange(256)}.{random.randrange(1, 255)}"
-
-
-@dataclass
-class Downstream:
-    """Counts the requests the lane passes on to the route."""
-
-    app: Any
-    calls: int = 0
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        self.calls += 1
-        await self.app(scope, receive, send)
-
-
-@dataclass
-class Api:
-    app: FastAPI
-    downstream: Downstream | None = None
-
-    async def get(
-        self,
-        path: str,
-        *,
-        headers: dict[str, str] | None = None,
-        method: str = "GET",
-        address: str | None = None,
-    ) -> httpx.Response:
-        transport = httpx.ASGITransport(app=self.app, client=(address or _address(), 4321))
-        async with httpx.AsyncClient(transport=transport, base_url="http://swiftpaste.test") as c:
-            return await c.request(method, path, headers=headers)
-
-    @property
-    def passed_on(self) -> int:
-        assert self.downstream is not None
-        return self.downstream.calls
-
-
-def _spy_on_lane(app: FastAPI) -> Downstream:
-    """Wraps what the lane passes requests on to (the stack is built by the first request)."""
-    layer: Any = app.middleware_stack
-    while layer is not None and not isinstance(layer, FastReadLane):
-        layer = getattr(layer, "app", None)
-    assert isinstance(layer, FastReadLane), "the lane is not in the middleware stack"
-    downstream = Downstream(layer.app)
-    layer.app = downstream
-    return downstream
-
-
-@asynccontextmanager
-async def running(
+def running(
     settings: Settings, *providers: Provider, lane: bool = True
-) -> AsyncIterator[Api]:
-    app = make_api(settings, *providers)
-    if not lane:
-        lane_class: object = FastReadLane
-        app.user_middleware = [m for m in app.user_middleware if m.cls is not lane_class]
-    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
-        api = Api(app)
-        await api.get("/v1/api/health/health")  # builds the middleware stack
-        if lane:
-            api.downstream = _spy_on_lane(app)
-        yield api
-
-
-@dataclass
-class Pair:
-    lane: Api
-    route: Api
-
-    async def both(
-        self, path: str, headers: dict[str, str] | None = None, method: str = "GET"
-    ) -> tuple[httpx.Response, httpx.Response]:
-        same_id = {"X-Request-Id": f"fast-read-{random.randrange(10**9)}", **(headers or {})}
-        via_lane = await self.lane.get(path, headers=same_id, method=method)
-        via_route = await self.route.get(path, headers=same_id, method=method)
-        return via_lane, via_route
+) -> AbstractAsyncContextManager[Api]:
+    return lanes.running(settings, FastReadLane, *providers, lane=lane)
 
 
 def assert_same(
@@ -186,7 +109,7 @@ async def test_refusals_are_the_route_429(
     async with running(settings) as lane, running(settings, lane=False) as route:
         refused = []
         for api in (lane, route):
-            address = _address()
+            address = fresh_address()
             statuses = [(await api.get(path, address=address)).status_code for _ in range(2)]
             assert statuses == [200, 200]
             refused.append(
@@ -213,7 +136,7 @@ async def test_the_budget_is_spent_once_per_request_hit_or_miss(
     public = await create(client, owner)
     private = await create(client, owner, visibility="private")
     path = f"{SNIPPETS}/{public['short_id']}"
-    address = _address()
+    address = fresh_address()
     async with running(settings) as lane:
 
         async def remaining(suffix: str = "") -> int:

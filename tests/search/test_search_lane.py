@@ -5,86 +5,25 @@ the lane and one without it (the route alone, the reference), each request from 
 of its own so both see a fresh rate-limit bucket, and with the same X-Request-Id.
 """
 
-import random
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from fastapi import FastAPI
 
-from swiftpaste.main.api import make_api
 from swiftpaste.main.settings import Settings
 from swiftpaste.presentation.http.fast_search import FastSearchLane, plain_search
 from tests.e2e.conftest import Account
-from tests.e2e.test_fast_read import Downstream
+from tests.lanes import Pair, running
 from tests.search.conftest import SEARCH, SearchClient, unique_word
-
-
-def _address() -> str:
-    """A client address no other request used: a fresh rate-limit bucket."""
-    return f"198.19.{random.randrange(256)}.{random.randrange(1, 255)}"
-
-
-@dataclass
-class Api:
-    app: FastAPI
-    downstream: Downstream | None = None
-
-    async def get(self, url: str, headers: dict[str, str], method: str = "GET") -> httpx.Response:
-        transport = httpx.ASGITransport(app=self.app, client=(_address(), 4321))
-        async with httpx.AsyncClient(transport=transport, base_url="http://swiftpaste.test") as c:
-            return await c.request(method, url, headers=headers)
-
-
-def _spy_on_lane(app: FastAPI) -> Downstream:
-    layer: Any = app.middleware_stack
-    while layer is not None and not isinstance(layer, FastSearchLane):
-        layer = getattr(layer, "app", None)
-    assert isinstance(layer, FastSearchLane), "the lane is not in the middleware stack"
-    downstream = Downstream(layer.app)
-    layer.app = downstream
-    return downstream
-
-
-@asynccontextmanager
-async def running(settings: Settings, *, lane: bool) -> AsyncIterator[Api]:
-    app = make_api(settings)
-    if not lane:
-        lane_class: object = FastSearchLane
-        app.user_middleware = [m for m in app.user_middleware if m.cls is not lane_class]
-    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
-        api = Api(app)
-        await api.get("/v1/api/health/health", {})  # builds the middleware stack
-        if lane:
-            api.downstream = _spy_on_lane(app)
-        yield api
-
-
-@dataclass
-class Pair:
-    lane: Api
-    route: Api
-
-    async def both(
-        self, url: str, headers: dict[str, str] | None = None, method: str = "GET"
-    ) -> tuple[httpx.Response, httpx.Response]:
-        same_id = {"X-Request-Id": f"search-lane-{random.randrange(10**9)}", **(headers or {})}
-        return (
-            await self.lane.get(url, same_id, method),
-            await self.route.get(url, same_id, method),
-        )
 
 
 @pytest.fixture(scope="module")
 async def pair(search_settings: Settings, pipeline: None) -> AsyncIterator[Pair]:
     async with (
-        running(search_settings, lane=True) as lane,
-        running(search_settings, lane=False) as route,
+        running(search_settings, FastSearchLane) as lane,
+        running(search_settings, FastSearchLane, lane=False) as route,
     ):
         yield Pair(lane, route)
 
@@ -219,7 +158,9 @@ async def test_a_logged_out_token_is_refused_by_the_route_and_charged_once(
     assert logout.status_code == 204
     assert pair.lane.downstream is not None
     passed_on = pair.lane.downstream.calls
-    via_lane = await pair.lane.get(_url(query=tag), {**reader.auth, "X-Request-Id": "out-1"})
+    via_lane = await pair.lane.get(
+        _url(query=tag), headers={**reader.auth, "X-Request-Id": "out-1"}
+    )
     assert via_lane.status_code == 401
     assert pair.lane.downstream.calls == passed_on + 1
 
