@@ -422,7 +422,7 @@ class FastReadLane:
                     occurred_at=services.clock.now(),
                 ),
             )
-            await self._answer(send, decision, body)
+            await answer_json(send, decision, body)
             return
         uncached_reads = services.uncached_reads
         if (
@@ -472,7 +472,7 @@ class FastReadLane:
             return
         hot_reads.count_miss()
         scope["route"] = self._route
-        await self._answer(send, decision, body)
+        await answer_json(send, decision, body)
 
     async def _prepaid(
         self,
@@ -486,20 +486,20 @@ class FastReadLane:
         scope[PREPAID_DECISION] = PrepaidDecision(policy.name, decision)
         await self.app(scope, receive, send)
 
-    @staticmethod
-    async def _answer(send: Send, decision: RateLimitDecision, body: bytes) -> None:
-        """The route's 200: its rate-limit headers, then those of its `Response`."""
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"ratelimit-limit", b"%d" % decision.limit),
-                    (b"ratelimit-remaining", b"%d" % decision.remaining),
-                    (b"ratelimit-reset", b"%d" % decision.reset_seconds),
-                    (b"content-length", b"%d" % len(body)),
-                    (b"content-type", _JSON),
-                ],
-            },
-        )
-        await send({"type": "http.response.body", "body": body})
+
+async def answer_json(send: Send, decision: RateLimitDecision, body: bytes) -> None:
+    """A lane's 200, as its route sends it: the rate-limit headers, then the `Response`'s."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"ratelimit-limit", b"%d" % decision.limit),
+                (b"ratelimit-remaining", b"%d" % decision.remaining),
+                (b"ratelimit-reset", b"%d" % decision.reset_seconds),
+                (b"content-length", b"%d" % len(body)),
+                (b"content-type", _JSON),
+            ],
+        },
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -40,7 +40,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from swiftpaste.application.errors import ApplicationError
 from swiftpaste.application.ports.rate_limit import (
-    RateLimitDecision,
     RateLimitExceeded,
     RateLimitPolicy,
 )
@@ -54,7 +53,13 @@ from swiftpaste.application.search.search_snippets import (
 from swiftpaste.domain.errors import DomainError
 from swiftpaste.presentation.http import search
 from swiftpaste.presentation.http.errors import application_error_handler
-from swiftpaste.presentation.http.fast_read import HotRead, StepAside, lane_headers, lane_reader
+from swiftpaste.presentation.http.fast_read import (
+    HotRead,
+    StepAside,
+    answer_json,
+    lane_headers,
+    lane_reader,
+)
 from swiftpaste.presentation.http.rate_limit import (
     PREPAID_DECISION,
     PrepaidDecision,
@@ -65,7 +70,6 @@ from swiftpaste.presentation.http.rate_limit import (
 SEARCH_PATH = "/v1/api/snippet/search"
 _PATIENCE_SECONDS = 0.25
 _PAUSE_AFTER_FAILURE_SECONDS = 1.0
-_JSON = b"application/json"
 _NUMBERS = {"page": MAX_RESULT_WINDOW, "size": MAX_PAGE_SIZE}
 """The numeric parameters and their largest value (both start at 1)."""
 _TEXTS = frozenset({"query", "author", "language"})
@@ -228,28 +232,10 @@ class FastSearchLane:
         except Exception:  # noqa: BLE001 - the route meets it again and answers as always
             await self._prepaid(spent, asgi)
             return
-        await _answer(send, spent.decision, search.search_page_json(found))
+        await answer_json(send, spent.decision, search.search_page_json(found))
 
     async def _prepaid(self, spent: PrepaidDecision, asgi: tuple[Scope, Receive, Send]) -> None:
         """On to the route, which takes the budget as spent."""
         scope, receive, send = asgi
         scope[PREPAID_DECISION] = spent
         await self.app(scope, receive, send)
-
-
-async def _answer(send: Send, decision: RateLimitDecision, body: bytes) -> None:
-    """The route's 200: its rate-limit headers, then those of its `Response`."""
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"ratelimit-limit", b"%d" % decision.limit),
-                (b"ratelimit-remaining", b"%d" % decision.remaining),
-                (b"ratelimit-reset", b"%d" % decision.reset_seconds),
-                (b"content-length", b"%d" % len(body)),
-                (b"content-type", _JSON),
-            ],
-        },
-    )
-    await send({"type": "http.response.body", "body": body})
