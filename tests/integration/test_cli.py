@@ -1,5 +1,6 @@
 """The `swiftpaste` command as an operator runs it: configuration errors and `dev`."""
 
+import json
 import os
 import signal
 import subprocess
@@ -170,6 +171,18 @@ def test_dev_with_server_urls_starts_no_server_and_stops_cleanly(
     assert "using the servers named by" in output
     assert not (tmp_path / "data").exists()
     _assert_all_gone(descendants)
+    # The API's access log: one JSON line per request, as operators read it.
+    access = [
+        json.loads(line[line.index("{") :])
+        for line in output.splitlines()
+        if '"logger":"swiftpaste.access"' in line
+    ]
+    ready = [entry for entry in access if entry["route"] == "/v1/api/health/ready"]
+    assert ready, output
+    assert ready[-1]["status"] == 200
+    assert ready[-1]["message"] == "GET /v1/api/health/ready 200"
+    assert ready[-1]["process_name"] == "api"
+    assert len(ready[-1]["request_id"]) == 32
 
 
 def test_dev_starts_the_embedded_servers_and_stops_everything(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from swiftpaste.application.snippets.read_snippet import ReadUncachedSnippet
 from swiftpaste.infrastructure.cache.hot_read import RedisHotReads
 from swiftpaste.infrastructure.cache.resp import LeanRedis
 from swiftpaste.infrastructure.messaging.views import KafkaViewPublisher
-from swiftpaste.main.logging import configure_logging
+from swiftpaste.main.logging import DirectJsonLines, configure_logging
 from swiftpaste.main.providers import service_providers
 from swiftpaste.main.settings import Settings, load_settings
 from swiftpaste.presentation.http import auth, health, search, snippets, users
@@ -31,7 +31,7 @@ from swiftpaste.presentation.http.fast_search import (
     FastSearchServices,
     FastSearchWiring,
 )
-from swiftpaste.presentation.http.middleware import RequestContextMiddleware
+from swiftpaste.presentation.http.middleware import RequestContextMiddleware, access_logger
 from swiftpaste.presentation.http.rate_limit import (
     RateLimitSettings,
     rate_limit_exceeded_handler,
@@ -135,7 +135,11 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
     # The anonymous cache-hit read, answered before routing; inside the request context.
     app.add_middleware(FastReadLane, wiring=fast_reads)
     # Added last, so it is the outermost: it sees every request and every response.
-    app.add_middleware(RequestContextMiddleware, trusted_proxies=tuple(settings.trusted_proxies))
+    app.add_middleware(
+        RequestContextMiddleware,
+        trusted_proxies=tuple(settings.trusted_proxies),
+        access_lines=DirectJsonLines(access_logger),
+    )
     return app
 
 

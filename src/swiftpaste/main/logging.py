@@ -4,6 +4,7 @@ import asyncio
 import logging
 import math
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -28,7 +29,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": self._timestamp(record.created),
+            "ts": self.timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -42,7 +43,7 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = self.formatException(record.exc_info)
         return to_json(entry, fallback=str).decode()
 
-    def _timestamp(self, created: float) -> str:
+    def timestamp(self, created: float) -> str:
         """`datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")`."""
         fraction, second = math.modf(created)
         microseconds = round(fraction * 1e6)  # rounded as datetime.fromtimestamp rounds
@@ -78,6 +79,14 @@ class LoopBatchedStreamHandler(logging.StreamHandler[TextIO]):
         except Exception:  # noqa: BLE001 - logging's contract: report, never raise
             self.handleError(record)
             return
+        self._keep(line)
+
+    def write_line(self, line: str) -> None:
+        """A line formatted elsewhere (`DirectJsonLines`), kept and written as `emit` does."""
+        with self.lock:  # type: ignore[union-attr]  # created in Handler.__init__
+            self._keep(line + self.terminator)
+
+    def _keep(self, line: str) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -110,6 +119,53 @@ class LoopBatchedStreamHandler(logging.StreamHandler[TextIO]):
         super().flush()  # the same (reentrant) lock
 
 
+class DirectJsonLines:
+    """INFO lines of one logger written straight into the JSON handler.
+
+    The API writes an access-log line per request. Through `logging`, that line costs a
+    LogRecord, the logger's and the handler's calls, filter and lock, and a formatter that
+    looks for the extra fields among the record's two dozen attributes: about 20 µs of the
+    40 µs a cache hit costs the application. This writes the very object `JsonFormatter`
+    would (same keys in the same order, same timestamp, the process tag last) into the
+    handler's batch, as long as logging is as `configure_logging` left it: the root's one
+    `LoopBatchedStreamHandler` with a `JsonFormatter` and no filter but the process tag,
+    and a logger with no handlers of its own that lets INFO through. Otherwise (a test's
+    log capture, another configuration) `write` returns False and the caller logs the
+    regular way. The check is made per line, so a reconfiguration takes effect at once.
+    """
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self._logger = logger
+
+    def write(self, message: str, fields: dict[str, Any]) -> bool:
+        logger = self._logger
+        handlers = logging.root.handlers
+        if len(handlers) != 1 or logger.handlers or not logger.propagate or logger.disabled:
+            return False
+        handler = handlers[0]
+        formatter = handler.formatter
+        if (
+            type(handler) is not LoopBatchedStreamHandler
+            or type(formatter) is not JsonFormatter
+            or handler.level > logging.INFO
+            or not logger.isEnabledFor(logging.INFO)
+        ):
+            return False
+        entry: dict[str, Any] = {
+            "ts": formatter.timestamp(time.time()),
+            "level": "info",
+            "logger": logger.name,
+            "message": message,
+            **fields,
+        }
+        for tag in handler.filters:
+            if type(tag) is not _ProcessTag:
+                return False
+            entry["process_name"] = tag.process
+        handler.write_line(to_json(entry, fallback=str).decode())
+        return True
+
+
 def configure_logging(level: str = "INFO", process: str | None = None) -> None:
     """Route every logger (ours, uvicorn's, FastStream's) through one JSON handler."""
     handler = LoopBatchedStreamHandler(sys.stdout)
@@ -134,8 +190,8 @@ def configure_logging(level: str = "INFO", process: str | None = None) -> None:
 class _ProcessTag(logging.Filter):
     def __init__(self, process: str) -> None:
         super().__init__()
-        self._process = process
+        self.process = process
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.process_name = self._process
+        record.process_name = self.process
         return True

@@ -4,11 +4,19 @@ import asyncio
 import io
 import json
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
 
-from swiftpaste.main.logging import JsonFormatter, LoopBatchedStreamHandler
+from swiftpaste.main.logging import (
+    DirectJsonLines,
+    JsonFormatter,
+    LoopBatchedStreamHandler,
+    _ProcessTag,
+)
 
 
 def record(created: float, **extra: object) -> logging.LogRecord:
@@ -145,3 +153,59 @@ async def test_flush_and_other_threads_write_what_is_kept_first() -> None:
     assert stream.getvalue().endswith("from a thread\nkept\n")
     await asyncio.sleep(0)
     assert stream.getvalue().count("kept") == 1
+
+
+@contextmanager
+def json_root() -> Iterator[io.StringIO]:
+    """The root logger as `configure_logging` leaves it, writing into a string. Entered in
+    the test itself: pytest adds its own capture handlers to the root before each test."""
+    stream = io.StringIO()
+    handler = LoopBatchedStreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(_ProcessTag("api"))
+    handlers, level = logging.root.handlers[:], logging.root.level
+    logging.root.handlers[:] = [handler]
+    logging.root.setLevel(logging.INFO)  # setLevel: the loggers' level caches are cleared
+    try:
+        yield stream
+    finally:
+        logging.root.handlers[:] = handlers
+        logging.root.setLevel(level)
+
+
+ACCESS_FIELDS = {
+    "request_id": "0f" * 16,
+    "method": "GET",
+    "route": "/v1/api/snippet/{short_id}",
+    "path": "/v1/api/snippet/abcdEFGH",
+    "status": 200,
+    "latency_ms": 0.42,
+    "client": "127.0.0.1",
+}
+
+
+def test_a_direct_line_is_the_line_logging_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.123)
+    logger = logging.getLogger("swiftpaste.access")
+
+    with json_root() as stream:
+        assert DirectJsonLines(logger).write("GET /v1/api/snippet/{short_id} 200", ACCESS_FIELDS)
+        record = logger.makeRecord(
+            logger.name, logging.INFO, __file__, 1, "%s %s %s",
+            ("GET", "/v1/api/snippet/{short_id}", 200), None, extra=ACCESS_FIELDS,
+        )  # fmt: skip
+        logger.handle(record)
+        logging.root.handlers[0].flush()
+
+    direct, regular = stream.getvalue().splitlines()
+    assert direct == regular
+    assert json.loads(direct)["process_name"] == "api"
+
+
+def test_another_logging_setup_gets_the_line_the_regular_way() -> None:
+    logger = logging.getLogger("swiftpaste.access")
+    with json_root() as stream:
+        logging.root.handlers.append(logging.Handler())  # as a test's log capture does
+
+        assert not DirectJsonLines(logger).write("GET / 200", ACCESS_FIELDS)
+    assert stream.getvalue() == ""

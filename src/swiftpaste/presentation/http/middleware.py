@@ -9,7 +9,7 @@ import os
 import re
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -125,6 +125,12 @@ class _AccessRecords:
 _access_records = _AccessRecords()
 
 
+class AccessLines(Protocol):
+    def write(self, message: str, fields: dict[str, Any]) -> bool:
+        """Write the access log's line at INFO, as the logger would; False when it cannot
+        (the line then goes through `logging`)."""
+
+
 class RequestContextMiddleware:
     """Request id, security headers, metrics by route template and the access log line.
 
@@ -133,10 +139,16 @@ class RequestContextMiddleware:
     the real client.
     """
 
-    def __init__(self, app: ASGIApp, trusted_proxies: Sequence[IPNetwork] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        trusted_proxies: Sequence[IPNetwork] = (),
+        access_lines: AccessLines | None = None,
+    ) -> None:
         self.app = app
         self._metrics: dict[tuple[str, str, int], _RouteMetrics] = {}
         self._trusted_proxies = tuple(trusted_proxies)
+        self._access_lines = access_lines
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -223,4 +235,6 @@ class RequestContextMiddleware:
             "latency_ms": round(elapsed * 1000, 2),
             "client": self._client(scope),
         }
-        access_logger.handle(_access_records.make((method, route, status), extra))
+        lines = self._access_lines
+        if lines is None or not lines.write(f"{method} {route} {status}", extra):
+            access_logger.handle(_access_records.make((method, route, status), extra))
