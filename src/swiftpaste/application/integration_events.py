@@ -13,6 +13,7 @@ carry 0.
 """
 
 import json
+import os
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID, uuid4
@@ -225,6 +226,14 @@ def viewed_message(view: SnippetViewed) -> SnippetViewedEvent:
     )
 
 
+def random_uuid_text() -> str:
+    """`str(uuid4())` without building a UUID (a third of the cost): 122 random bits, the
+    version digit 4 and the RFC 4122 variant, in the usual 8-4-4-4-12 form."""
+    digits = os.urandom(16).hex()
+    variant = "89ab"[int(digits[16], 16) & 3]
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
+
+
 def viewed_json(view: SnippetViewed, event_id: UUID | None = None) -> bytes:
     """The JSON of `viewed_message(view)`, written without pydantic.
 
@@ -237,7 +246,7 @@ def viewed_json(view: SnippetViewed, event_id: UUID | None = None) -> bytes:
     # (a few µs) only for anything else.
     quoted = f'"{short_id}"' if short_id.isascii() and short_id.isalnum() else json.dumps(short_id)
     return (
-        f'{{"event_id":"{event_id or uuid4()}","schema_version":{SCHEMA_VERSION},'
+        f'{{"event_id":"{event_id or random_uuid_text()}","schema_version":{SCHEMA_VERSION},'
         f'"occurred_at":"{view.occurred_at.isoformat()}","snippet_id":"{view.snippet_id}",'
         f'"aggregate_version":0,"event_type":"snippet.viewed",'
         f'"payload":{{"short_id":{quoted},"version":{version}}}}}'

@@ -4,7 +4,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import RFC_4122, UUID, uuid4
 
 import pytest
 from pydantic import ValidationError
@@ -18,6 +18,7 @@ from swiftpaste.application.integration_events import (
     SnippetSharedEvent,
     SnippetViewedEvent,
     parse_lifecycle_event,
+    random_uuid_text,
     to_message,
     viewed_json,
     viewed_message,
@@ -375,3 +376,25 @@ def test_the_hand_written_view_json_is_the_pydantic_message(
     fast = SnippetViewedEvent.model_validate_json(viewed_json(view, event_id))
     assert fast == viewed_message(view).model_copy(update={"event_id": event_id})
     assert json.loads(viewed_json(view, event_id))["event_type"] == "snippet.viewed"
+
+
+def test_random_event_ids_are_version_4_uuids_written_as_uuid_writes_them() -> None:
+    texts = {random_uuid_text() for _ in range(2000)}
+
+    assert len(texts) == 2000
+    for text in texts:
+        parsed = UUID(text)
+        assert (parsed.version, parsed.variant) == (4, RFC_4122)
+        assert str(parsed) == text
+    variants = {text[19] for text in texts}
+    assert variants == set("89ab")  # every variant digit turns up: no bit is stuck
+
+
+def test_a_view_without_an_event_id_gets_a_fresh_one() -> None:
+    view = SnippetViewed(
+        snippet_id=uuid4(), short_id="aB3dE5fG", version=None, occurred_at=datetime.now(UTC)
+    )
+    first, second = (SnippetViewedEvent.model_validate_json(viewed_json(view)) for _ in range(2))
+
+    assert first.event_id != second.event_id
+    assert first.event_id.version == 4
