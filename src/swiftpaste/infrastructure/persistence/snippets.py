@@ -58,6 +58,13 @@ def _upsert_version() -> Any:
 
 
 _UPSERT_VERSION = _upsert_version()
+# Built once and given its values as parameters: a statement built per call with
+# `.values(...)` is coerced and keyed for the compiled-statement cache every time.
+_INSERT_SNIPPET = (
+    pg_insert(snippets)
+    .on_conflict_do_nothing(index_elements=[snippets.c.short_id])
+    .returning(snippets.c.id)
+)
 
 
 def _version_row(snippet_id: UUID, version: SnippetVersion) -> dict[str, Any]:
@@ -85,21 +92,19 @@ class SqlaSnippetRepository:
         # A short-id collision inserts nothing (rather than failing), so the transaction
         # stays usable for a retry without the two round trips of a savepoint.
         inserted = await self._session.execute(
-            pg_insert(snippets)
-            .values(
-                id=snippet.id,
-                short_id=snippet.short_id,
-                title=snippet.title,
-                owner_id=snippet.owner_id,
-                latest_version=snippet.latest_version,
-                views=snippet.views,
-                aggregate_version=snippet.aggregate_version,
-                created_at=snippet.created_at,
-                updated_at=snippet.updated_at,
-                deleted_at=snippet.deleted_at,
-            )
-            .on_conflict_do_nothing(index_elements=[snippets.c.short_id])
-            .returning(snippets.c.id),
+            _INSERT_SNIPPET,
+            {
+                "id": snippet.id,
+                "short_id": snippet.short_id,
+                "title": snippet.title,
+                "owner_id": snippet.owner_id,
+                "latest_version": snippet.latest_version,
+                "views": snippet.views,
+                "aggregate_version": snippet.aggregate_version,
+                "created_at": snippet.created_at,
+                "updated_at": snippet.updated_at,
+                "deleted_at": snippet.deleted_at,
+            },
         )
         if inserted.first() is None:
             raise ShortIdTaken(snippet.short_id)

@@ -3,7 +3,7 @@
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +38,9 @@ def _to_row(user: User) -> dict[str, Any]:
     }
 
 
+_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+
+
 class SqlaUserRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -49,7 +52,9 @@ class SqlaUserRepository:
         await self._write(update(users).where(users.c.id == user.id).values(_to_row(user)))
 
     async def get(self, user_id: UUID) -> User | None:
-        return await self._one(users.c.id == user_id)
+        # Every authenticated request asks this: one statement, built once.
+        row = (await self._session.execute(_BY_ID, {"user_id": user_id})).one_or_none()
+        return _to_user(row) if row is not None else None
 
     async def get_for_update(self, user_id: UUID) -> User | None:
         statement = select(users).where(users.c.id == user_id).with_for_update()
