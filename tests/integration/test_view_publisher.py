@@ -36,6 +36,12 @@ def publisher(servers: Servers, topic: str, **options: int) -> KafkaViewPublishe
     )
 
 
+def a_view() -> SnippetViewed:
+    return SnippetViewed(
+        snippet_id=uuid.uuid4(), short_id="aB3dE5fG", version=None, occurred_at=datetime.now(UTC)
+    )
+
+
 def published() -> float:
     return REGISTRY.get_sample_value("views_published_total") or 0.0
 
@@ -106,14 +112,7 @@ async def test_a_full_buffer_drops_views_and_counts_them(servers: Servers) -> No
         await asyncio.wait_for(views.connected.wait(), 30)
         full = dropped("buffer_full")
         for _ in range(8):  # within one linger: five are kept, three dropped
-            views.record(
-                SnippetViewed(
-                    snippet_id=uuid.uuid4(),
-                    short_id="aB3dE5fG",
-                    version=None,
-                    occurred_at=datetime.now(UTC),
-                )
-            )
+            views.record(a_view())
         assert dropped("buffer_full") == full + 3
     finally:
         await views.stop()
@@ -124,12 +123,5 @@ async def test_a_full_buffer_drops_views_and_counts_them(servers: Servers) -> No
 def test_before_the_broker_answers_views_are_dropped_and_counted(servers: Servers) -> None:
     views = publisher(servers, f"test.views.{uuid.uuid4().hex[:12]}")
     away = dropped("broker_unavailable")
-    views.record(
-        SnippetViewed(
-            snippet_id=uuid.uuid4(),
-            short_id="aB3dE5fG",
-            version=None,
-            occurred_at=datetime.now(UTC),
-        )
-    )
+    views.record(a_view())
     assert dropped("broker_unavailable") == away + 1

@@ -1,6 +1,7 @@
 """Dishka providers: clients at APP scope, session, repositories and use cases per REQUEST."""
 
 from collections.abc import AsyncIterator
+from typing import TypeVar
 
 from dishka import Provider, Scope, alias, from_context, provide
 from faststream.kafka import KafkaBroker
@@ -67,6 +68,7 @@ from swiftpaste.infrastructure.messaging.broker import (
 )
 from swiftpaste.infrastructure.messaging.views import KafkaViewPublisher, ViewPublisherOptions
 from swiftpaste.infrastructure.persistence.engine import (
+    DirectPoolOptions,
     EngineOptions,
     make_engine,
     make_session_factory,
@@ -126,6 +128,19 @@ def engine_options(settings: Settings, *, pre_ping: bool = True) -> EngineOption
     )
 
 
+_Pool = TypeVar("_Pool", bound=DirectPoolOptions)
+
+
+def direct_pool_options(settings: Settings, kind: type[_Pool], connections: int) -> _Pool:
+    """A direct asyncpg pool's options: the engine's server and timeouts, its own size."""
+    return kind(
+        url=settings.database_url,
+        max_connections=connections,
+        acquire_timeout_seconds=settings.db_connect_timeout_seconds,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+    )
+
+
 class InfrastructureProvider(Provider):
     """Long-lived clients, built once per process and closed at shutdown."""
 
@@ -146,12 +161,7 @@ class InfrastructureProvider(Provider):
     async def snippet_finder(self, settings: Settings) -> AsyncIterator[AsyncpgSnippetFinder]:
         # The fast read lane's own connections (DB_FAST_READ_CONNECTIONS), opened on demand.
         finder = AsyncpgSnippetFinder(
-            SnippetFinderOptions(
-                url=settings.database_url,
-                max_connections=settings.db_fast_read_connections,
-                acquire_timeout_seconds=settings.db_connect_timeout_seconds,
-                statement_timeout_ms=settings.db_statement_timeout_ms,
-            ),
+            direct_pool_options(settings, SnippetFinderOptions, settings.db_fast_read_connections)
         )
         yield finder
         await finder.aclose()
@@ -162,12 +172,7 @@ class InfrastructureProvider(Provider):
     async def search_connections(self, settings: Settings) -> AsyncIterator[SearchConnections]:
         # Search's own connections (DB_SEARCH_CONNECTIONS), opened on demand.
         connections = await SearchConnections.open(
-            SearchConnectionOptions(
-                url=settings.database_url,
-                max_connections=settings.db_search_connections,
-                acquire_timeout_seconds=settings.db_connect_timeout_seconds,
-                statement_timeout_ms=settings.db_statement_timeout_ms,
-            ),
+            direct_pool_options(settings, SearchConnectionOptions, settings.db_search_connections)
         )
         yield connections
         await connections.aclose()

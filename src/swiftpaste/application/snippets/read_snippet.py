@@ -51,6 +51,23 @@ def cache_ttl(version: SnippetVersion, policy: CachePolicy, now: datetime) -> in
     return max(0, min(policy.ttl_seconds, int((version.expires_at - now).total_seconds())))
 
 
+def found(details: SnippetDetails | None) -> SnippetDetails:
+    if details is None:
+        raise SnippetNotFound("snippet not found")
+    return details
+
+
+def share_grant(share_tokens: ShareTokens, token: str | None) -> ShareGrant | None:
+    return share_tokens.verify(token) if token else None
+
+
+def viewed(query: ReadSnippetQuery, snippet_id: UUID, now: datetime) -> SnippetViewed:
+    """The view a successful read records."""
+    return SnippetViewed(
+        snippet_id=snippet_id, short_id=query.short_id, version=query.version, occurred_at=now
+    )
+
+
 class ReadSnippet:
     """The snippet response body, from the cache when possible.
 
@@ -82,20 +99,12 @@ class ReadSnippet:
     async def __call__(self, query: ReadSnippetQuery) -> bytes:
         cached = await self._cache.get(query.short_id, query.version)
         if cached.body is not None and cached.snippet_id is not None:
-            self._views.record(
-                SnippetViewed(
-                    snippet_id=cached.snippet_id,
-                    short_id=query.short_id,
-                    version=query.version,
-                    occurred_at=self._clock.now(),
-                ),
-            )
+            self._views.record(viewed(query, cached.snippet_id, self._clock.now()))
             return cached.body
-        details = await self._queries.find(query.short_id, query.version)
-        if details is None:
-            raise SnippetNotFound("snippet not found")
+        details = found(await self._queries.find(query.short_id, query.version))
         now = self._clock.now()
-        version = visible_version(details, query, self._grant(query.share_token), now)
+        grant = share_grant(self._share_tokens, query.share_token)
+        version = visible_version(details, query, grant, now)
         body = self._renderer.render(details, version)
         snippet_id = details.snippet.id
         if is_cacheable(details, version):
@@ -104,18 +113,8 @@ class ReadSnippet:
                 await self._cache.put(
                     query.short_id, query.version, body, ttl, cached.generation, snippet_id
                 )
-        self._views.record(
-            SnippetViewed(
-                snippet_id=snippet_id,
-                short_id=query.short_id,
-                version=query.version,
-                occurred_at=now,
-            ),
-        )
+        self._views.record(viewed(query, snippet_id, now))
         return body
-
-    def _grant(self, token: str | None) -> ShareGrant | None:
-        return self._share_tokens.verify(token) if token else None
 
 
 class ReadUncachedSnippet:
@@ -145,23 +144,14 @@ class ReadUncachedSnippet:
     async def __call__(self, query: ReadSnippetQuery) -> bytes | None:
         """The response body; None for a cacheable version. Raises the domain's errors,
         and SnippetLookupUnavailable when the store cannot answer."""
-        details = await self._finder.find(query.short_id, query.version)
-        if details is None:
-            raise SnippetNotFound("snippet not found")
+        details = found(await self._finder.find(query.short_id, query.version))
         now = self._clock.now()
-        grant = self._share_tokens.verify(query.share_token) if query.share_token else None
+        grant = share_grant(self._share_tokens, query.share_token)
         version = visible_version(details, query, grant, now)
         if is_cacheable(details, version):
             return None
         body = self._renderer.render(details, version)
-        self._views.record(
-            SnippetViewed(
-                snippet_id=details.snippet.id,
-                short_id=query.short_id,
-                version=query.version,
-                occurred_at=now,
-            ),
-        )
+        self._views.record(viewed(query, details.snippet.id, now))
         return body
 
 
@@ -181,20 +171,9 @@ class ReadSnippetContent:
         self._views = views
 
     async def __call__(self, query: ReadSnippetQuery) -> str:
-        details = await self._queries.find(query.short_id, query.version)
-        if details is None:
-            raise SnippetNotFound("snippet not found")
-        grant = self._share_tokens.verify(query.share_token) if query.share_token else None
+        details = found(await self._queries.find(query.short_id, query.version))
         now = self._clock.now()
-        version = details.snippet.read(
-            query.version, reader_id=query.reader_id, grant=grant, now=now
-        )
-        self._views.record(
-            SnippetViewed(
-                snippet_id=details.snippet.id,
-                short_id=query.short_id,
-                version=query.version,
-                occurred_at=now,
-            ),
-        )
+        grant = share_grant(self._share_tokens, query.share_token)
+        version = visible_version(details, query, grant, now)
+        self._views.record(viewed(query, details.snippet.id, now))
         return version.content

@@ -100,18 +100,8 @@ class RedisHotReads:
         been spent all the same (a reply lost to a timeout), as when that client retries.
         """
         body = body_key(short_id, version).encode()
-        lookup = _GET % (len(body), body)
-        if revocation is not None:
-            lookup = self._packed(self._exists, revocation, _pack_exists) + lookup
-        commands = 2 if revocation is None else 3
-        bucket_args = self._packed(self._buckets, (client_key, policy), _pack_bucket)
-        try:
-            replies = await self._client.execute(_EVALSHA_HEAD + bucket_args + lookup, commands)
-            if _is_noscript(replies[0]):  # a restarted Redis forgot it: EVAL caches it again
-                replies = await self._client.execute(_EVAL_HEAD + bucket_args + lookup, commands)
-        except LeanRedisError as error:
-            CACHE_ERRORS.inc()
-            logger.debug("hot read failed: %s", error)
+        replies = await self._round_trip(client_key, policy, revocation, _GET % (len(body), body))
+        if replies is None:
             return None
         return _hot_read(replies, policy, checks_revocation=revocation is not None)
 
@@ -123,22 +113,35 @@ class RedisHotReads:
     ) -> HotRead | None:
         """`read` without the cache lookup (search): the bucket, and the denylist when given
         `revocation`. The answer never has a body; None when Redis could not answer."""
-        commands = 1
-        lookup = b""
-        if revocation is not None:
-            lookup = self._packed(self._exists, revocation, _pack_exists)
-            commands = 2
-        bucket_args = self._packed(self._buckets, (client_key, policy), _pack_bucket)
-        try:
-            replies = await self._client.execute(_EVALSHA_HEAD + bucket_args + lookup, commands)
-            if _is_noscript(replies[0]):
-                replies = await self._client.execute(_EVAL_HEAD + bucket_args + lookup, commands)
-        except LeanRedisError as error:
-            CACHE_ERRORS.inc()
-            logger.debug("rate-limit round trip failed: %s", error)
+        replies = await self._round_trip(client_key, policy, revocation, b"")
+        if replies is None:
             return None
         # Read as a lookup that missed: the same checks, the same decision.
         return _hot_read([*replies, None], policy, checks_revocation=revocation is not None)
+
+    async def _round_trip(
+        self,
+        client_key: str,
+        policy: RateLimitPolicy,
+        revocation: tuple[str, UUID] | None,
+        lookup: bytes,
+    ) -> list[Reply] | None:
+        """One pipeline: the bucket's script, the denylist's EXISTS for `revocation`, then
+        `lookup` (one command, or none); None when Redis fails."""
+        commands = 2 if lookup else 1
+        if revocation is not None:
+            lookup = self._packed(self._exists, revocation, _pack_exists) + lookup
+            commands += 1
+        bucket_args = self._packed(self._buckets, (client_key, policy), _pack_bucket)
+        try:
+            replies = await self._client.execute(_EVALSHA_HEAD + bucket_args + lookup, commands)
+            if _is_noscript(replies[0]):  # a restarted Redis forgot it: EVAL caches it again
+                replies = await self._client.execute(_EVAL_HEAD + bucket_args + lookup, commands)
+        except LeanRedisError as error:
+            CACHE_ERRORS.inc()
+            logger.debug("hot read failed: %s", error)
+            return None
+        return replies
 
     def count_miss(self) -> None:
         """A lookup that missed was answered without the regular path (which counts its own)."""
