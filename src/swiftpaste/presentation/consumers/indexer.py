@@ -18,7 +18,6 @@ from uuid import UUID
 from dishka import FromDishka
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.middlewares import AckPolicy
 from pydantic import SkipValidation, ValidationError
 
 from swiftpaste.application.integration_events import LIFECYCLE_EVENTS, LifecycleEvent
@@ -31,7 +30,11 @@ from swiftpaste.presentation.consumers.metrics import (
     INDEXER_SNIPPETS,
     initialise_consumer_metrics,
 )
-from swiftpaste.presentation.consumers.subscription import Outcome, Subscription
+from swiftpaste.presentation.consumers.subscription import (
+    Outcome,
+    Subscription,
+    batch_subscriber,
+)
 
 # Validated record by record below: one bad record must not cost the whole batch.
 EventBodies = list[SkipValidation[LifecycleEvent]]
@@ -46,24 +49,14 @@ def subscribe_indexer(broker: KafkaBroker, subscription: Subscription) -> DeadLe
         INDEXER_SNIPPETS.labels(outcome)
     dead_letters = DeadLetters.declare(broker, subscription, schema=LifecycleEvent)
 
-    @broker.subscriber(
-        subscription.topic,
-        group_id=subscription.group_id,
-        batch=True,
-        max_records=subscription.batch_max_records,
-        batch_timeout_ms=subscription.batch_timeout_ms,
-        # Committed only once the documents are: a crash means redelivery, never a gap.
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        auto_offset_reset="earliest",
-        session_timeout_ms=subscription.session_timeout_ms,
-        heartbeat_interval_ms=subscription.heartbeat_interval_ms,
+    @batch_subscriber(
+        broker,
+        subscription,
         fetch_max_wait_ms=subscription.fetch_max_wait_ms,
-        no_reply=True,
-        title=f"{subscription.topic}:{subscription.consumer}",
         description=(
             "Keeps the search document of each live snippet equal to its latest version, "
-            "a batch of events per transaction; events no newer than the stored document "
-            f"are skipped. Consumer group: {subscription.group_id}."
+            "a batch of events per transaction (committed only once the documents are); "
+            "events no newer than the stored document are skipped."
         ),
     )
     async def index_snippets(

@@ -2,6 +2,13 @@
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from faststream.kafka import KafkaBroker
+from faststream.middlewares import AckPolicy
+
+if TYPE_CHECKING:
+    from faststream.kafka.subscriber.usecase import BatchSubscriber
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,3 +34,33 @@ class Outcome(StrEnum):
     OK = "ok"
     SKIPPED = "skipped"
     """Nothing to do: the event was already applied, or does not concern this consumer."""
+
+
+def batch_subscriber(
+    broker: KafkaBroker,
+    subscription: Subscription,
+    *,
+    fetch_max_wait_ms: int,
+    description: str,
+) -> "BatchSubscriber":
+    """A batch subscriber for `subscription` (use it as the handler's decorator).
+
+    Up to `batch_max_records` records per call, waiting at most `batch_timeout_ms` for them;
+    a new group starts at the earliest offset; a batch is committed only once its handler
+    returns, so a crash means redelivery, never a gap.
+    """
+    return broker.subscriber(
+        subscription.topic,
+        group_id=subscription.group_id,
+        batch=True,
+        max_records=subscription.batch_max_records,
+        batch_timeout_ms=subscription.batch_timeout_ms,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        auto_offset_reset="earliest",
+        session_timeout_ms=subscription.session_timeout_ms,
+        heartbeat_interval_ms=subscription.heartbeat_interval_ms,
+        fetch_max_wait_ms=fetch_max_wait_ms,
+        no_reply=True,
+        title=f"{subscription.topic}:{subscription.consumer}",
+        description=f"{description} Consumer group: {subscription.group_id}.",
+    )

@@ -6,7 +6,6 @@ from uuid import UUID
 from dishka import FromDishka
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.middlewares import AckPolicy
 from pydantic import SkipValidation, ValidationError
 
 from swiftpaste.application.integration_events import SnippetViewedEvent
@@ -20,10 +19,17 @@ from swiftpaste.presentation.consumers.metrics import (
     VIEWS_DUPLICATES_SKIPPED,
     initialise_consumer_metrics,
 )
-from swiftpaste.presentation.consumers.subscription import Outcome, Subscription
+from swiftpaste.presentation.consumers.subscription import (
+    Outcome,
+    Subscription,
+    batch_subscriber,
+)
 
 # Validated record by record below: one bad record must not cost the whole batch.
 ViewBodies = list[SkipValidation[SnippetViewedEvent]]
+VIEWS_FETCH_MAX_WAIT_MS = 500
+"""Views are a statistic counted in bulk: the broker may hold a fetch this long (aiokafka's
+default), where the indexer asks for `Subscription.fetch_max_wait_ms`."""
 
 
 def subscribe_views(broker: KafkaBroker, subscription: Subscription) -> DeadLetters:
@@ -31,23 +37,14 @@ def subscribe_views(broker: KafkaBroker, subscription: Subscription) -> DeadLett
     initialise_consumer_metrics(subscription.consumer)
     dead_letters = DeadLetters.declare(broker, subscription, schema=SnippetViewedEvent)
 
-    @broker.subscriber(
-        subscription.topic,
-        group_id=subscription.group_id,
-        batch=True,
-        max_records=subscription.batch_max_records,
-        batch_timeout_ms=subscription.batch_timeout_ms,
-        # Committed only after the counts and the positions they cover are.
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        auto_offset_reset="earliest",
-        session_timeout_ms=subscription.session_timeout_ms,
-        heartbeat_interval_ms=subscription.heartbeat_interval_ms,
-        no_reply=True,
-        title=f"{subscription.topic}:{subscription.consumer}",
+    @batch_subscriber(
+        broker,
+        subscription,
+        fetch_max_wait_ms=VIEWS_FETCH_MAX_WAIT_MS,
         description=(
             "Adds batches of views to the snippets' counters in one transaction with the "
-            "stream positions they cover, so a redelivered batch is never counted twice."
-            f" Consumer group: {subscription.group_id}."
+            "stream positions they cover (committed only after them), so a redelivered "
+            "batch is never counted twice."
         ),
     )
     async def count_views(
