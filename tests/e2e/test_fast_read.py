@@ -28,6 +28,7 @@ from swiftpaste.infrastructure.persistence.snippet_finder import (
 )
 from swiftpaste.main.settings import Settings
 from swiftpaste.presentation.http.fast_read import FastReadLane
+from swiftpaste.presentation.http.metrics import HTTP_METRICS
 from tests import lanes
 from tests.conftest import Servers, free_port
 from tests.e2e.conftest import Account, make_settings, register_and_log_in
@@ -233,6 +234,7 @@ async def test_hits_are_counted_and_logged_under_the_route_template(
     with caplog.at_level("INFO", logger="swiftpaste.access"):
         await pair.lane.get(path, headers={"X-Request-Id": "logged-hit"})  # hit
     assert pair.lane.passed_on == passed_on
+    HTTP_METRICS.flush()  # as a scrape does
     assert REGISTRY.get_sample_value("http_requests_total", labels) == before + 2
     (record,) = [r for r in caplog.records if getattr(r, "request_id", None) == "logged-hit"]
     assert record.getMessage() == "GET /v1/api/snippet/{short_id} 200"

@@ -15,6 +15,7 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from swiftpaste.presentation.http.metrics import FLUSH_SECONDS
 from tests.ops.conftest import (
     HEALTH_ROUTE,
     STALE_PID,
@@ -172,6 +173,8 @@ async def test_the_api_adds_up_the_samples_of_its_workers(
     for burst in range(10):
         await asyncio.gather(*(one_request() for _ in range(20)))
         sent += 20
+        # Each worker hands its requests' samples to the shared files within FLUSH_SECONDS.
+        await asyncio.sleep(FLUSH_SECONDS + 0.25)
         counts = _per_worker(ops_stack.multiproc_dir, tmp_path / f"burst-{burst}")
         busy = [pid for pid, count in counts.items() if count]
         if len(busy) >= 2:

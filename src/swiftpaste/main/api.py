@@ -31,6 +31,7 @@ from swiftpaste.presentation.http.fast_search import (
     FastSearchServices,
     FastSearchWiring,
 )
+from swiftpaste.presentation.http.metrics import HTTP_METRICS
 from swiftpaste.presentation.http.middleware import RequestContextMiddleware, access_logger
 from swiftpaste.presentation.http.rate_limit import (
     RateLimitSettings,
@@ -95,6 +96,7 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
                 await hot_reads.aclose()
             await views.stop()
             await container.close()
+            HTTP_METRICS.flush()  # the last requests' samples, before the process ends
 
     app = FastAPI(
         title="SwiftPaste",

@@ -13,6 +13,7 @@ from swiftpaste.application.health.check_readiness import (
     DependencyStatus,
     ReadinessReport,
 )
+from swiftpaste.presentation.http.metrics import HTTP_METRICS
 
 router = APIRouter(prefix="/v1/api/health", tags=["health"], route_class=DishkaRoute)
 
@@ -65,5 +66,6 @@ async def report(check: FromDishka[CheckReadiness]) -> dict[str, Any]:
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(registry: FromDishka[CollectorRegistry]) -> Response:
-    """Prometheus text exposition."""
+    """Prometheus text exposition (with this process's latest requests, `HttpMetrics`)."""
+    HTTP_METRICS.flush()
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

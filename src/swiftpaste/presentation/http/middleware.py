@@ -13,13 +13,7 @@ from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from swiftpaste.presentation.http.metrics import (
-    HTTP_REQUEST_ERRORS,
-    HTTP_REQUEST_LATENCY,
-    HTTP_REQUEST_SIZE,
-    HTTP_REQUESTS,
-    HTTP_RESPONSE_SIZE,
-)
+from swiftpaste.presentation.http.metrics import HTTP_METRICS, HttpMetrics
 from swiftpaste.presentation.http.rate_limit import IPNetwork, client_address
 
 access_logger = logging.getLogger("swiftpaste.access")
@@ -38,7 +32,6 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 
 
 _SECURITY_HEADER_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
-_MAX_CACHED_LABEL_SETS = 1024  # methods are the client's choice: do not cache without bound
 
 
 def _request_headers(scope: Scope) -> tuple[str, int]:
@@ -67,24 +60,6 @@ def route_template(scope: Scope) -> str:
     return UNMATCHED_ROUTE
 
 
-class _RouteMetrics:
-    """The label children of one (method, route, status), looked up once."""
-
-    __slots__ = ("errors", "latency", "request_size", "requests", "response_size")
-
-    def __init__(self, method: str, route: str, status: int) -> None:
-        status_label = str(status)
-        self.requests = HTTP_REQUESTS.labels(method, route, status_label)
-        self.errors = (
-            HTTP_REQUEST_ERRORS.labels(method, route, status_label)
-            if status >= 400  # noqa: PLR2004
-            else None
-        )
-        self.latency = HTTP_REQUEST_LATENCY.labels(method, route)
-        self.request_size = HTTP_REQUEST_SIZE.labels(method, route)
-        self.response_size = HTTP_RESPONSE_SIZE.labels(method, route)
-
-
 class AccessLines(Protocol):
     def write(self, message: str, fields: dict[str, Any]) -> bool:
         """Write the access log's line at INFO, as the logger would; False when it cannot
@@ -104,9 +79,10 @@ class RequestContextMiddleware:
         app: ASGIApp,
         trusted_proxies: Sequence[IPNetwork] = (),
         access_lines: AccessLines | None = None,
+        metrics: HttpMetrics = HTTP_METRICS,
     ) -> None:
         self.app = app
-        self._metrics: dict[tuple[str, str, int], _RouteMetrics] = {}
+        self._metrics = metrics
         self._trusted_proxies = tuple(trusted_proxies)
         self._access_lines = access_lines
 
@@ -172,18 +148,14 @@ class RequestContextMiddleware:
         elapsed = time.perf_counter() - started
         method: str = scope["method"]
         route = route_template(scope)
-        key = (method, route, status)
-        metrics = self._metrics.get(key)
-        if metrics is None:
-            metrics = _RouteMetrics(method, route, status)
-            if len(self._metrics) < _MAX_CACHED_LABEL_SETS:
-                self._metrics[key] = metrics
-        metrics.requests.inc()
-        if metrics.errors is not None:
-            metrics.errors.inc()
-        metrics.latency.observe(elapsed)
-        metrics.request_size.observe(request_bytes)
-        metrics.response_size.observe(response_bytes)
+        self._metrics.observe(
+            method,
+            route,
+            status,
+            seconds=elapsed,
+            request_bytes=request_bytes,
+            response_bytes=response_bytes,
+        )
         if not access_logger.isEnabledFor(logging.INFO):
             return
         extra: dict[str, Any] = {
