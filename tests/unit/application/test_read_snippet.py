@@ -1,6 +1,8 @@
 """ReadSnippet (cache first, public versions cached), ReadUncachedSnippet (what the cache
 never holds, for the fast read lane) and ReadSnippetContent (the raw text)."""
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
@@ -60,6 +62,27 @@ def read_content(
     return ReadSnippetContent(snippet_queries, share_tokens, clock, views)
 
 
+@pytest.fixture
+def read_uncached(
+    snippet_queries: FakeSnippetQueries,
+    renderer: FakeRenderer,
+    share_tokens: FakeShareTokens,
+    clock: FixedClock,
+    views: FakeViewRecorder,
+) -> ReadUncachedSnippet:
+    return ReadUncachedSnippet(snippet_queries, renderer, share_tokens, clock, views)
+
+
+Read = Callable[[ReadSnippetQuery], Awaitable[object]]
+
+
+@pytest.fixture(params=["read_snippet", "read_content", "read_uncached"])
+def any_read(request: pytest.FixtureRequest) -> Read:
+    """Each of the three reads in turn: they share one set of access rules."""
+    read: Read = request.getfixturevalue(request.param)
+    return read
+
+
 def seed(
     snippets: FakeSnippetRepository,
     owner: User,
@@ -108,6 +131,57 @@ def query(
         reader_id=reader.id if reader is not None else None,
         share_token=token,
     )
+
+
+@dataclass(frozen=True)
+class Situation:
+    """A snippet in some state (or none at all) and the read asked of it."""
+
+    seeded: bool = True
+    visibility: Visibility = Visibility.PUBLIC
+    content: str = "print('hi')"
+    expires_in: timedelta | None = None
+    read_after: timedelta = timedelta(0)
+    deleted: bool = False
+    version: int | None = None
+    reader: str | None = None  # "owner", "stranger", or None for an anonymous reader
+    token: str | None = None  # SHARED for a genuine share link to version 1
+
+
+SHARED = "shared"
+
+
+@pytest.fixture
+def arrange(
+    snippets: FakeSnippetRepository,
+    share_tokens: FakeShareTokens,
+    owner: User,
+    stranger: User,
+    clock: FixedClock,
+) -> Callable[[Situation], ReadSnippetQuery]:
+    """Seeds the snippet of a situation, moves the clock on, and returns the query to read."""
+
+    def arrange(situation: Situation) -> ReadSnippetQuery:
+        token = situation.token
+        if situation.seeded:
+            snippet = seed(
+                snippets,
+                owner,
+                visibility=situation.visibility,
+                content=situation.content,
+                expires_in=situation.expires_in,
+                clock=clock,
+            )
+            if token == SHARED:
+                token = share_privately(snippets, share_tokens, snippet, clock)
+            clock.advance(situation.read_after)
+            if situation.deleted:
+                snippet.delete(deleter_id=owner.id, now=clock.now())
+                snippets.seed(snippet)
+        reader = {"owner": owner, "stranger": stranger, None: None}[situation.reader]
+        return query(version=situation.version, reader=reader, token=token)
+
+    return arrange
 
 
 # --- the cache ---------------------------------------------------------------------
@@ -197,54 +271,34 @@ async def test_a_public_version_is_cached_no_longer_than_until_it_expires(
     assert [put.ttl_seconds for put in snippet_cache.puts] == [ttl]
 
 
-async def test_a_version_expiring_within_the_second_is_not_cached(
+NOT_CACHED = {
+    "expiring-within-the-second": Situation(
+        expires_in=timedelta(seconds=2), read_after=timedelta(seconds=1, milliseconds=500)
+    ),
+    "private-to-its-owner": Situation(
+        visibility=Visibility.PRIVATE, content="secret", reader="owner"
+    ),
+    "private-with-a-share-token": Situation(
+        visibility=Visibility.PRIVATE, content="secret", token=SHARED
+    ),
+    "expired-public-to-its-owner": Situation(
+        content="old news",
+        expires_in=timedelta(minutes=1),
+        read_after=timedelta(minutes=2),
+        reader="owner",
+    ),
+}
+
+
+@pytest.mark.parametrize("situation", NOT_CACHED.values(), ids=NOT_CACHED.keys())
+async def test_a_version_that_must_not_outlive_its_read_is_returned_but_not_cached(
     read_snippet: ReadSnippet,
-    snippets: FakeSnippetRepository,
     snippet_cache: FakeSnippetCache,
-    owner: User,
-    clock: FixedClock,
+    arrange: Callable[[Situation], ReadSnippetQuery],
+    situation: Situation,
 ) -> None:
-    seed(snippets, owner, expires_in=timedelta(seconds=2), clock=clock)
-    clock.advance(timedelta(seconds=1, milliseconds=500))
-    await read_snippet(query())
-    assert snippet_cache.puts == []
-
-
-async def test_a_private_version_read_by_its_owner_is_not_cached(
-    read_snippet: ReadSnippet,
-    snippets: FakeSnippetRepository,
-    snippet_cache: FakeSnippetCache,
-    owner: User,
-) -> None:
-    seed(snippets, owner, visibility=Visibility.PRIVATE, content="secret")
-    assert b"secret" in await read_snippet(query(reader=owner))
-    assert snippet_cache.puts == []
-
-
-async def test_a_private_version_read_with_a_share_token_is_not_cached(
-    read_snippet: ReadSnippet,
-    snippets: FakeSnippetRepository,
-    snippet_cache: FakeSnippetCache,
-    share_tokens: FakeShareTokens,
-    owner: User,
-    clock: FixedClock,
-) -> None:
-    snippet = seed(snippets, owner, visibility=Visibility.PRIVATE, content="secret")
-    token = share_privately(snippets, share_tokens, snippet, clock)
-    assert b"secret" in await read_snippet(query(token=token))
-    assert snippet_cache.puts == []
-
-
-async def test_an_expired_public_version_read_by_its_owner_is_returned_but_not_cached(
-    read_snippet: ReadSnippet,
-    snippets: FakeSnippetRepository,
-    snippet_cache: FakeSnippetCache,
-    owner: User,
-    clock: FixedClock,
-) -> None:
-    seed(snippets, owner, content="old news", expires_in=timedelta(minutes=1), clock=clock)
-    clock.advance(timedelta(minutes=2))
-    assert b"old news" in await read_snippet(query(reader=owner))
+    body = await read_snippet(arrange(situation))
+    assert situation.content.encode() in body
     assert snippet_cache.puts == []
 
 
@@ -285,71 +339,47 @@ async def test_a_put_after_an_earlier_invalidation_is_stored(
     }
 
 
-# --- access rules on a miss ----------------------------------------------------------
+# --- access rules: reads that are refused --------------------------------------------
 
 
-async def test_an_unknown_short_id_is_not_found(read_snippet: ReadSnippet) -> None:
-    with pytest.raises(SnippetNotFound):
-        await read_snippet(query())
+def expired(minutes_later: int, reader: str | None) -> tuple[Situation, type[Exception]]:
+    """A public version that expires in a minute, read this many minutes later."""
+    after = timedelta(minutes=minutes_later)
+    return Situation(expires_in=timedelta(minutes=1), read_after=after, reader=reader), ShareExpired
 
 
-async def test_a_private_version_is_not_found_for_a_stranger_and_nothing_is_cached(
-    read_snippet: ReadSnippet,
-    snippets: FakeSnippetRepository,
+PRIVATE = Visibility.PRIVATE
+REFUSALS: dict[str, tuple[Situation, type[Exception]]] = {
+    "unknown-short-id": (Situation(seeded=False), SnippetNotFound),
+    "private-to-a-stranger": (Situation(visibility=PRIVATE, reader="stranger"), SnippetNotFound),
+    "private-with-a-forged-token": (
+        Situation(visibility=PRIVATE, token="share.forged"),
+        SnippetNotFound,
+    ),
+    "expired-at-its-end-to-a-stranger": expired(1, "stranger"),
+    "expired-at-its-end-to-anyone": expired(1, None),
+    "expired-past-its-end-to-a-stranger": expired(2, "stranger"),
+    "expired-past-its-end-to-anyone": expired(2, None),
+    "deleted-even-to-its-owner": (Situation(deleted=True, reader="owner"), SnippetNotFound),
+    "unknown-version-to-its-owner": (Situation(version=9, reader="owner"), VersionNotFound),
+    "unknown-version-to-a-stranger": (Situation(version=9, reader="stranger"), SnippetNotFound),
+}
+
+
+@pytest.mark.parametrize(("situation", "error"), REFUSALS.values(), ids=REFUSALS.keys())
+async def test_a_refused_read_records_no_view_and_caches_nothing(
+    any_read: Read,
+    arrange: Callable[[Situation], ReadSnippetQuery],
     snippet_cache: FakeSnippetCache,
-    owner: User,
-    stranger: User,
+    views: FakeViewRecorder,
+    situation: Situation,
+    error: type[Exception],
 ) -> None:
-    seed(snippets, owner, visibility=Visibility.PRIVATE)
-    with pytest.raises(SnippetNotFound):
-        await read_snippet(query(reader=stranger))
+    read = arrange(situation)
+    with pytest.raises(error):
+        await any_read(read)
+    assert views.views == []
     assert snippet_cache.puts == []
-
-
-async def test_a_forged_share_token_opens_nothing(
-    read_snippet: ReadSnippet, snippets: FakeSnippetRepository, owner: User
-) -> None:
-    seed(snippets, owner, visibility=Visibility.PRIVATE)
-    with pytest.raises(SnippetNotFound):
-        await read_snippet(query(token="share.forged"))
-
-
-async def test_an_expired_public_version_is_expired_for_others(
-    read_snippet: ReadSnippet,
-    snippets: FakeSnippetRepository,
-    owner: User,
-    stranger: User,
-    clock: FixedClock,
-) -> None:
-    seed(snippets, owner, expires_in=timedelta(minutes=1), clock=clock)
-    clock.advance(timedelta(minutes=1))
-    with pytest.raises(ShareExpired):
-        await read_snippet(query(reader=stranger))
-
-
-async def test_a_deleted_snippet_is_not_found_even_for_its_owner(
-    read_snippet: ReadSnippet,
-    snippets: FakeSnippetRepository,
-    snippet_cache: FakeSnippetCache,
-    owner: User,
-    clock: FixedClock,
-) -> None:
-    snippet = seed(snippets, owner)
-    snippet.delete(deleter_id=owner.id, now=clock.now())
-    snippets.seed(snippet)
-    with pytest.raises(SnippetNotFound):
-        await read_snippet(query(reader=owner))
-    assert snippet_cache.puts == []
-
-
-async def test_an_unknown_version_is_version_not_found_for_the_owner_only(
-    read_snippet: ReadSnippet, snippets: FakeSnippetRepository, owner: User, stranger: User
-) -> None:
-    seed(snippets, owner)
-    with pytest.raises(VersionNotFound):
-        await read_snippet(query(version=9, reader=owner))
-    with pytest.raises(SnippetNotFound):
-        await read_snippet(query(version=9, reader=stranger))
 
 
 # --- ReadSnippetContent --------------------------------------------------------------
@@ -366,17 +396,6 @@ async def test_the_content_of_the_latest_version_is_returned(
     snippets.seed(snippet)
     assert await read_content(query()) == "v2"
     assert await read_content(query(version=1)) == "v1"
-
-
-async def test_private_content_is_not_found_for_a_stranger(
-    read_content: ReadSnippetContent,
-    snippets: FakeSnippetRepository,
-    owner: User,
-    stranger: User,
-) -> None:
-    seed(snippets, owner, visibility=Visibility.PRIVATE)
-    with pytest.raises(SnippetNotFound):
-        await read_content(query(reader=stranger))
 
 
 async def test_private_content_is_returned_to_its_owner_and_to_a_share_token(
@@ -405,13 +424,6 @@ async def test_content_behind_a_closed_share_window_is_expired_except_for_the_ow
     with pytest.raises(ShareExpired):
         await read_content(query(token=token))
     assert await read_content(query(reader=owner)) == "secret"
-
-
-async def test_the_content_of_an_unknown_short_id_is_not_found(
-    read_content: ReadSnippetContent,
-) -> None:
-    with pytest.raises(SnippetNotFound):
-        await read_content(query())
 
 
 # --- views ---------------------------------------------------------------------------
@@ -482,60 +494,6 @@ async def test_a_private_read_by_its_owner_or_a_share_token_is_a_view(
     assert views.views == [viewed(snippet.id, None, clock), viewed(snippet.id, 1, clock)]
 
 
-async def test_an_unknown_short_id_records_no_view(
-    read_snippet: ReadSnippet, views: FakeViewRecorder
-) -> None:
-    with pytest.raises(SnippetNotFound):
-        await read_snippet(query())
-    assert views.views == []
-
-
-async def test_a_private_version_denied_to_a_stranger_records_no_view(
-    read_snippet: ReadSnippet,
-    snippets: FakeSnippetRepository,
-    views: FakeViewRecorder,
-    owner: User,
-    stranger: User,
-) -> None:
-    seed(snippets, owner, visibility=Visibility.PRIVATE)
-    with pytest.raises(SnippetNotFound):
-        await read_snippet(query(reader=stranger))
-    with pytest.raises(SnippetNotFound):
-        await read_snippet(query(token="share.forged"))
-    assert views.views == []
-
-
-async def test_an_expired_version_records_no_view(
-    read_snippet: ReadSnippet,
-    snippets: FakeSnippetRepository,
-    views: FakeViewRecorder,
-    owner: User,
-    clock: FixedClock,
-) -> None:
-    seed(snippets, owner, expires_in=timedelta(minutes=1), clock=clock)
-    clock.advance(timedelta(minutes=1))
-    with pytest.raises(ShareExpired):
-        await read_snippet(query())
-    assert views.views == []
-
-
-async def test_a_deleted_snippet_or_unknown_version_records_no_view(
-    read_snippet: ReadSnippet,
-    snippets: FakeSnippetRepository,
-    views: FakeViewRecorder,
-    owner: User,
-    clock: FixedClock,
-) -> None:
-    snippet = seed(snippets, owner)
-    with pytest.raises(VersionNotFound):
-        await read_snippet(query(version=9, reader=owner))
-    snippet.delete(deleter_id=owner.id, now=clock.now())
-    snippets.seed(snippet)
-    with pytest.raises(SnippetNotFound):
-        await read_snippet(query(reader=owner))
-    assert views.views == []
-
-
 async def test_reading_the_content_records_a_view(
     read_content: ReadSnippetContent,
     snippets: FakeSnippetRepository,
@@ -549,48 +507,7 @@ async def test_reading_the_content_records_a_view(
     assert views.views == [viewed(snippet.id, None, clock), viewed(snippet.id, 1, clock)]
 
 
-async def test_content_that_cannot_be_read_records_no_view(
-    read_content: ReadSnippetContent,
-    snippets: FakeSnippetRepository,
-    views: FakeViewRecorder,
-    owner: User,
-    stranger: User,
-) -> None:
-    with pytest.raises(SnippetNotFound):
-        await read_content(query())
-    seed(snippets, owner, visibility=Visibility.PRIVATE)
-    with pytest.raises(SnippetNotFound):
-        await read_content(query(reader=stranger))
-    assert views.views == []
-
-
-async def test_expired_content_records_no_view(
-    read_content: ReadSnippetContent,
-    snippets: FakeSnippetRepository,
-    views: FakeViewRecorder,
-    owner: User,
-    stranger: User,
-    clock: FixedClock,
-) -> None:
-    seed(snippets, owner, expires_in=timedelta(minutes=1), clock=clock)
-    clock.advance(timedelta(minutes=2))
-    with pytest.raises(ShareExpired):
-        await read_content(query(reader=stranger))
-    assert views.views == []
-
-
 # --- ReadUncachedSnippet ----------------------------------------------------------------
-
-
-@pytest.fixture
-def read_uncached(
-    snippet_queries: FakeSnippetQueries,
-    renderer: FakeRenderer,
-    share_tokens: FakeShareTokens,
-    clock: FixedClock,
-    views: FakeViewRecorder,
-) -> ReadUncachedSnippet:
-    return ReadUncachedSnippet(snippet_queries, renderer, share_tokens, clock, views)
 
 
 async def test_uncached_a_private_version_is_rendered_for_its_owner_and_recorded(
@@ -603,9 +520,7 @@ async def test_uncached_a_private_version_is_rendered_for_its_owner_and_recorded
     snippet = seed(snippets, owner, visibility=Visibility.PRIVATE, content="secret")
     body = await read_uncached(query(reader=owner, version=1))
     assert body == b"abc12345 v1 by " + owner.username.encode() + b": secret"
-    assert views.views == [
-        SnippetViewed(snippet_id=snippet.id, short_id=SHORT_ID, version=1, occurred_at=clock.now())
-    ]
+    assert views.views == [viewed(snippet.id, 1, clock)]
 
 
 async def test_uncached_a_share_token_opens_its_private_version(
@@ -662,7 +577,7 @@ async def test_uncached_the_access_rules_are_those_of_the_cache_first_read(
         await read_uncached(query(reader=owner))
 
 
-async def test_uncached_an_expired_public_version_is_expired_for_others(
+async def test_uncached_an_expired_public_version_is_left_to_the_cache_first_read_for_its_owner(
     read_uncached: ReadUncachedSnippet,
     snippets: FakeSnippetRepository,
     owner: User,
@@ -670,8 +585,6 @@ async def test_uncached_an_expired_public_version_is_expired_for_others(
 ) -> None:
     seed(snippets, owner, expires_in=timedelta(minutes=1), clock=clock)
     clock.advance(timedelta(minutes=2))
-    with pytest.raises(ShareExpired):
-        await read_uncached(query())
-    # The owner still reads it: a public version, so that is ReadSnippet's business (which
-    # answers it, and does not cache it past its window).
+    # A public version, so that is ReadSnippet's business (which answers it, and does not
+    # cache it past its window).
     assert await read_uncached(query(reader=owner)) is None

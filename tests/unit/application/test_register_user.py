@@ -1,5 +1,7 @@
 """RegisterUser: opening an account."""
 
+from dataclasses import dataclass
+
 import pytest
 
 from swiftpaste.application.auth.register_user import RegisterUser, RegisterUserCommand
@@ -69,71 +71,63 @@ async def test_a_new_account_is_active_and_unverified(register: RegisterUser) ->
     assert (user.is_active, user.is_verified, user.is_superuser) == (True, False, False)
 
 
-@pytest.mark.parametrize("email", ["alice@example.com", "ALICE@EXAMPLE.COM", " Alice@example.com"])
-async def test_registering_an_email_already_registered_in_any_case_is_refused(
-    register: RegisterUser, users: FakeUserRepository, email: str
+# --- refused registrations ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Refusal:
+    command: RegisterUserCommand
+    error: type[Exception]
+    alice: str | None = None  # how alice@example.com / "alice" is already registered
+    before_hashing: bool = False  # refused before the password is hashed
+
+
+def email_taken(email: str) -> Refusal:
+    return Refusal(command(email=email, username="someone_else"), EmailAlreadyRegistered, "seeded")
+
+
+def username_taken(username: str) -> Refusal:
+    return Refusal(command(email="other@example.com", username=username), UsernameTaken, "seeded")
+
+
+REFUSALS = {
+    "email-taken": email_taken("alice@example.com"),
+    "email-taken-in-upper-case": email_taken("ALICE@EXAMPLE.COM"),
+    "email-taken-padded": email_taken(" Alice@example.com"),
+    "email-taken-in-mixed-case": email_taken("ALICE@example.com"),
+    "username-taken": username_taken("alice"),
+    "username-taken-in-upper-case": username_taken("ALICE"),
+    "username-taken-in-mixed-case": username_taken("aLiCe"),
+    "username-taken-capitalised": username_taken("Alice"),
+    "email-taken-by-a-racing-registration": Refusal(
+        command(email="alice@example.com", username="second"),
+        EmailAlreadyRegistered,
+        "committed concurrently",
+    ),
+    "invalid-username": Refusal(
+        command(username="no spaces allowed"), InvalidUsername, before_hashing=True
+    ),
+    "too-short-password": Refusal(command(password="1234567"), WeakPassword),
+    "too-long-password": Refusal(command(password="x" * 1025), WeakPassword, before_hashing=True),
+}
+
+
+@pytest.mark.parametrize("refusal", REFUSALS.values(), ids=REFUSALS.keys())
+async def test_a_refused_registration_commits_nothing(
+    register: RegisterUser,
+    users: FakeUserRepository,
+    uow: FakeUnitOfWork,
+    hasher: FakePasswordHasher,
+    refusal: Refusal,
 ) -> None:
-    users.seed(a_user(email="alice@example.com", username="alice"))
-    with pytest.raises(EmailAlreadyRegistered):
-        await register(command(email=email, username="someone_else"))
-
-
-async def test_a_refused_duplicate_email_commits_nothing(
-    register: RegisterUser, users: FakeUserRepository, uow: FakeUnitOfWork
-) -> None:
-    users.seed(a_user(email="alice@example.com", username="alice"))
-    with pytest.raises(EmailAlreadyRegistered):
-        await register(command(email="ALICE@example.com", username="someone_else"))
-    assert not uow.committed
-    assert len(users.committed_users()) == 1
-
-
-@pytest.mark.parametrize("username", ["alice", "ALICE", "aLiCe"])
-async def test_registering_a_username_already_taken_in_any_case_is_refused(
-    register: RegisterUser, users: FakeUserRepository, username: str
-) -> None:
-    users.seed(a_user(email="alice@example.com", username="alice"))
-    with pytest.raises(UsernameTaken):
-        await register(command(email="other@example.com", username=username))
-
-
-async def test_a_refused_taken_username_commits_nothing(
-    register: RegisterUser, users: FakeUserRepository, uow: FakeUnitOfWork
-) -> None:
-    users.seed(a_user(email="alice@example.com", username="alice"))
-    with pytest.raises(UsernameTaken):
-        await register(command(email="other@example.com", username="Alice"))
-    assert not uow.committed
-
-
-async def test_a_registration_racing_another_for_the_same_email_is_refused_without_commit(
-    register: RegisterUser, users: FakeUserRepository, uow: FakeUnitOfWork
-) -> None:
-    users.commit_concurrently(a_user(email="alice@example.com", username="first"))
-    with pytest.raises(EmailAlreadyRegistered):
-        await register(command(email="alice@example.com", username="second"))
-    assert not uow.committed
-
-
-async def test_an_invalid_username_is_refused_before_anything_is_hashed_or_committed(
-    register: RegisterUser, hasher: FakePasswordHasher, uow: FakeUnitOfWork
-) -> None:
-    with pytest.raises(InvalidUsername):
-        await register(command(username="no spaces allowed"))
-    assert (hasher.hash_calls, uow.commits) == (0, 0)
-
-
-async def test_a_too_short_password_is_refused_without_commit(
-    register: RegisterUser, uow: FakeUnitOfWork
-) -> None:
-    with pytest.raises(WeakPassword):
-        await register(command(password="1234567"))
-    assert not uow.committed
-
-
-async def test_a_too_long_password_is_refused_before_it_is_hashed(
-    register: RegisterUser, hasher: FakePasswordHasher
-) -> None:
-    with pytest.raises(WeakPassword):
-        await register(command(password="x" * 1025))
-    assert hasher.hash_calls == 0
+    if refusal.alice == "seeded":
+        users.seed(a_user(email="alice@example.com", username="alice"))
+    elif refusal.alice == "committed concurrently":
+        users.commit_concurrently(a_user(email="alice@example.com", username="first"))
+    committed_before = users.committed_users()
+    with pytest.raises(refusal.error):
+        await register(refusal.command)
+    assert (uow.committed, uow.commits) == (False, 0)
+    assert users.committed_users() == committed_before
+    if refusal.before_hashing:
+        assert hasher.hash_calls == 0

@@ -96,81 +96,22 @@ def change_password(
     return UpdateProfileCommand(password=new, current_password=current)
 
 
-async def test_renaming_commits_the_new_username(
-    update_profile: UpdateProfile, caller: AuthenticatedUser, users: FakeUserRepository
-) -> None:
-    await update_profile(caller, UpdateProfileCommand(username="alice_2"))
-    stored = users.committed_user(caller.user.id)
+def committed(users: FakeUserRepository, user_id: UUID) -> User:
+    stored = users.committed_user(user_id)
     assert stored is not None
-    assert stored.username == "alice_2"
+    return stored
 
 
-async def test_renaming_returns_the_renamed_account(
-    update_profile: UpdateProfile, caller: AuthenticatedUser
-) -> None:
-    user = await update_profile(caller, UpdateProfileCommand(username="alice_2"))
-    assert (user.id, user.username) == (caller.user.id, "alice_2")
-
-
-async def test_changing_only_the_case_of_ones_own_username_is_allowed(
-    update_profile: UpdateProfile, caller: AuthenticatedUser, users: FakeUserRepository
-) -> None:
-    await update_profile(caller, UpdateProfileCommand(username="ALICE"))
-    stored = users.committed_user(caller.user.id)
-    assert stored is not None
-    assert stored.username == "ALICE"
-
-
-@pytest.mark.parametrize("taken", ["bob", "BOB", "Bob"])
-async def test_renaming_to_a_username_taken_in_any_case_is_refused(
+@pytest.mark.parametrize("new_name", ["alice_2", "ALICE"], ids=["new-name", "own-name-recased"])
+async def test_renaming_commits_and_returns_the_renamed_account(
     update_profile: UpdateProfile,
     caller: AuthenticatedUser,
     users: FakeUserRepository,
-    taken: str,
+    new_name: str,
 ) -> None:
-    users.seed(a_user(email="bob@example.com", username="bob"))
-    with pytest.raises(UsernameTaken):
-        await update_profile(caller, UpdateProfileCommand(username=taken))
-
-
-async def test_a_refused_rename_saves_and_commits_nothing(
-    update_profile: UpdateProfile,
-    caller: AuthenticatedUser,
-    users: FakeUserRepository,
-    uow: FakeUnitOfWork,
-    commits_before: int,
-) -> None:
-    users.seed(a_user(email="bob@example.com", username="bob"))
-    with pytest.raises(UsernameTaken):
-        await update_profile(caller, UpdateProfileCommand(username="Bob"))
-    stored = users.staged_user(caller.user.id)
-    assert stored is not None
-    assert stored.username == "alice"
-    assert uow.commits == commits_before
-
-
-async def test_a_rename_racing_another_to_the_same_name_is_refused_without_commit(
-    update_profile: UpdateProfile,
-    caller: AuthenticatedUser,
-    users: FakeUserRepository,
-    uow: FakeUnitOfWork,
-    commits_before: int,
-) -> None:
-    users.commit_concurrently(a_user(email="bob@example.com", username="bob"))
-    with pytest.raises(UsernameTaken):
-        await update_profile(caller, UpdateProfileCommand(username="bob"))
-    assert uow.commits == commits_before
-
-
-async def test_renaming_to_an_invalid_username_is_refused_without_commit(
-    update_profile: UpdateProfile,
-    caller: AuthenticatedUser,
-    uow: FakeUnitOfWork,
-    commits_before: int,
-) -> None:
-    with pytest.raises(InvalidUsername):
-        await update_profile(caller, UpdateProfileCommand(username="al ice"))
-    assert uow.commits == commits_before
+    user = await update_profile(caller, UpdateProfileCommand(username=new_name))
+    assert (user.id, user.username) == (caller.user.id, new_name)
+    assert committed(users, caller.user.id).username == new_name
 
 
 async def test_renaming_does_not_sign_out_other_sessions(
@@ -186,72 +127,64 @@ async def test_changing_the_password_with_the_right_current_one_commits_the_new_
     update_profile: UpdateProfile, caller: AuthenticatedUser, users: FakeUserRepository
 ) -> None:
     await update_profile(caller, change_password())
-    stored = users.committed_user(caller.user.id)
-    assert stored is not None
-    assert stored.hashed_password == f"hashed:{NEW_PASSWORD}"
+    assert committed(users, caller.user.id).hashed_password == f"hashed:{NEW_PASSWORD}"
 
 
-async def test_changing_the_password_with_a_wrong_current_one_is_refused(
-    update_profile: UpdateProfile, caller: AuthenticatedUser
-) -> None:
-    with pytest.raises(CurrentPasswordIncorrect):
-        await update_profile(caller, change_password(current="not my password"))
+# --- refused updates ----------------------------------------------------------------
 
 
-async def test_changing_the_password_without_the_current_one_is_refused(
-    update_profile: UpdateProfile, caller: AuthenticatedUser
-) -> None:
-    with pytest.raises(CurrentPasswordIncorrect):
-        await update_profile(caller, change_password(current=None))
+WRONG = "not my password"
+REFUSED: dict[str, tuple[str | None, UpdateProfileCommand, type[Exception]]] = {
+    # (how bob holds his name, the update, the refusal)
+    "username-taken-as-bob": ("seeded", UpdateProfileCommand(username="bob"), UsernameTaken),
+    "username-taken-as-BOB": ("seeded", UpdateProfileCommand(username="BOB"), UsernameTaken),
+    "username-taken-as-Bob": ("seeded", UpdateProfileCommand(username="Bob"), UsernameTaken),
+    "username-taken-by-a-racing-rename": (
+        "committed concurrently",
+        UpdateProfileCommand(username="bob"),
+        UsernameTaken,
+    ),
+    "invalid-username": (None, UpdateProfileCommand(username="al ice"), InvalidUsername),
+    "wrong-current-password": (None, change_password(current=WRONG), CurrentPasswordIncorrect),
+    "no-current-password": (None, change_password(current=None), CurrentPasswordIncorrect),
+    "wrong-current-password-with-a-rename": (
+        None,
+        UpdateProfileCommand(username="alice_2", password=NEW_PASSWORD, current_password=WRONG),
+        CurrentPasswordIncorrect,
+    ),
+    "too-short-new-password": (None, change_password(new="short"), WeakPassword),
+}
 
 
-async def test_a_refused_password_change_saves_and_commits_nothing(
-    update_profile: UpdateProfile,
-    caller: AuthenticatedUser,
-    users: FakeUserRepository,
-    uow: FakeUnitOfWork,
-    commits_before: int,
-) -> None:
-    with pytest.raises(CurrentPasswordIncorrect):
-        await update_profile(caller, change_password(current="not my password"))
-    stored = users.staged_user(caller.user.id)
-    assert stored is not None
-    assert stored.hashed_password == f"hashed:{PASSWORD}"
-    assert uow.commits == commits_before
-
-
-async def test_a_refused_password_change_also_drops_a_rename_sent_with_it(
-    update_profile: UpdateProfile, caller: AuthenticatedUser, users: FakeUserRepository
-) -> None:
-    command = UpdateProfileCommand(
-        username="alice_2", password=NEW_PASSWORD, current_password="not my password"
-    )
-    with pytest.raises(CurrentPasswordIncorrect):
-        await update_profile(caller, command)
-    stored = users.staged_user(caller.user.id)
-    assert stored is not None
-    assert stored.username == "alice"
-
-
-async def test_a_refused_password_change_signs_out_no_session(
+@pytest.mark.parametrize(("bob", "command", "error"), REFUSED.values(), ids=REFUSED.keys())
+async def test_a_refused_update_saves_commits_and_signs_out_nothing(
     update_profile: UpdateProfile,
     sessions: Sessions,
-    refresh_tokens: FakeRefreshTokenRepository,
-) -> None:
-    with pytest.raises(CurrentPasswordIncorrect):
-        await update_profile(sessions.caller, change_password(current="not my password"))
-    assert not await refresh_tokens.is_family_revoked(sessions.other_family)
-
-
-async def test_a_too_short_new_password_is_refused_without_commit(
-    update_profile: UpdateProfile,
-    caller: AuthenticatedUser,
+    users: FakeUserRepository,
     uow: FakeUnitOfWork,
+    refresh_tokens: FakeRefreshTokenRepository,
+    denylist: FakeDenylist,
     commits_before: int,
+    bob: str | None,
+    command: UpdateProfileCommand,
+    error: type[Exception],
 ) -> None:
-    with pytest.raises(WeakPassword):
-        await update_profile(caller, change_password(new="short"))
+    bob_account = a_user(email="bob@example.com", username="bob")
+    if bob == "seeded":
+        users.seed(bob_account)
+    elif bob == "committed concurrently":
+        users.commit_concurrently(bob_account)
+    with pytest.raises(error):
+        await update_profile(sessions.caller, command)
+    stored = users.staged_user(sessions.caller.user.id)
+    assert stored is not None
+    assert (stored.username, stored.hashed_password) == ("alice", f"hashed:{PASSWORD}")
     assert uow.commits == commits_before
+    assert not await refresh_tokens.is_family_revoked(sessions.other_family)
+    assert denylist.sessions == {}
+
+
+# --- the other sessions of a password change ------------------------------------------
 
 
 async def test_changing_the_password_commits_the_revocation_of_the_other_sessions(
@@ -289,18 +222,16 @@ async def test_changing_the_password_leaves_other_accounts_signed_in(
     assert not await refresh_tokens.is_family_revoked(bobs_family)
 
 
-async def test_an_update_with_no_field_to_change_is_refused(
-    update_profile: UpdateProfile, caller: AuthenticatedUser
+@pytest.mark.parametrize(
+    "command",
+    [UpdateProfileCommand(), UpdateProfileCommand(current_password=PASSWORD)],
+    ids=["no-field", "current-password-alone"],
+)
+async def test_an_update_with_no_field_to_change_is_nothing_to_update(
+    update_profile: UpdateProfile, caller: AuthenticatedUser, command: UpdateProfileCommand
 ) -> None:
     with pytest.raises(NothingToUpdate):
-        await update_profile(caller, UpdateProfileCommand())
-
-
-async def test_a_current_password_alone_is_nothing_to_update(
-    update_profile: UpdateProfile, caller: AuthenticatedUser
-) -> None:
-    with pytest.raises(NothingToUpdate):
-        await update_profile(caller, UpdateProfileCommand(current_password=PASSWORD))
+        await update_profile(caller, command)
 
 
 # --- stopping the other sessions' access tokens -------------------------------------
@@ -361,14 +292,6 @@ async def test_renaming_denylists_no_session(
     assert (denylist.tokens, denylist.sessions) == ({}, {})
 
 
-async def test_a_refused_password_change_denylists_no_session(
-    update_profile: UpdateProfile, caller: AuthenticatedUser, denylist: FakeDenylist
-) -> None:
-    with pytest.raises(CurrentPasswordIncorrect):
-        await update_profile(caller, change_password(current="not my password"))
-    assert denylist.sessions == {}
-
-
 async def test_a_password_change_succeeds_while_the_denylist_is_unavailable(
     update_profile: UpdateProfile,
     sessions: Sessions,
@@ -379,8 +302,7 @@ async def test_a_password_change_succeeds_while_the_denylist_is_unavailable(
     # The revocation is committed already: the other access tokens lapse on expiry.
     denylist.unavailable = True
     await update_profile(sessions.caller, change_password())
-    stored = users.committed_user(sessions.caller.user.id)
-    assert stored is not None
+    stored = committed(users, sessions.caller.user.id)
     assert stored.hashed_password == f"hashed:{NEW_PASSWORD}"
     assert all(
         t.revoked_at is not None for t in refresh_tokens.committed_family(sessions.other_family)
@@ -397,17 +319,17 @@ async def test_the_update_locks_the_callers_row(
     assert users.locked == [caller.user.id]
 
 
-async def test_a_rename_keeps_a_disabling_committed_after_authentication(
+async def test_a_rename_keeps_and_returns_a_disabling_committed_after_authentication(
     update_profile: UpdateProfile,
     caller: AuthenticatedUser,
     users: FakeUserRepository,
     alice: User,
 ) -> None:
     users.update_committed(replace(alice, is_active=False))
-    await update_profile(caller, UpdateProfileCommand(username="alice_2"))
-    stored = users.committed_user(alice.id)
-    assert stored is not None
+    user = await update_profile(caller, UpdateProfileCommand(username="alice_2"))
+    stored = committed(users, alice.id)
     assert (stored.username, stored.is_active) == ("alice_2", False)
+    assert not user.is_active  # the returned account is the fresh copy
 
 
 async def test_a_password_change_keeps_a_rename_committed_after_authentication(
@@ -418,8 +340,7 @@ async def test_a_password_change_keeps_a_rename_committed_after_authentication(
 ) -> None:
     users.update_committed(replace(alice, username="alice_elsewhere"))
     await update_profile(caller, change_password())
-    stored = users.committed_user(alice.id)
-    assert stored is not None
+    stored = committed(users, alice.id)
     assert (stored.username, stored.hashed_password) == (
         "alice_elsewhere",
         f"hashed:{NEW_PASSWORD}",
@@ -435,17 +356,6 @@ async def test_the_current_password_is_checked_against_a_change_committed_after_
     users.update_committed(replace(alice, hashed_password="hashed:changed on another device"))
     with pytest.raises(CurrentPasswordIncorrect):
         await update_profile(caller, change_password(current=PASSWORD))
-
-
-async def test_the_returned_account_is_the_fresh_copy(
-    update_profile: UpdateProfile,
-    caller: AuthenticatedUser,
-    users: FakeUserRepository,
-    alice: User,
-) -> None:
-    users.update_committed(replace(alice, is_active=False))
-    user = await update_profile(caller, UpdateProfileCommand(username="alice_2"))
-    assert not user.is_active
 
 
 async def test_an_account_deleted_after_authentication_is_not_authenticated(

@@ -1,7 +1,9 @@
 """The lifecycle events the Snippet aggregate records: what each says about the snippet."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -111,81 +113,84 @@ def test_created_without_a_language_or_expiry_says_so() -> None:
 # --- revised -----------------------------------------------------------------------
 
 
-def test_a_title_only_revision_is_not_a_new_version() -> None:
-    snippet = fresh()
-    snippet.revise(editor_id=OWNER, now=LATER, title="renamed")
-    assert last_event(snippet) == SnippetRevised(
+def revised(snippet: Snippet, **changes: Any) -> SnippetRevised:
+    """The event of a revision at LATER that changed nothing of a fresh snippet, with changes."""
+    unchanged = SnippetRevised(
         snippet_id=snippet.id,
         short_id=SHORT_ID,
         owner_id=OWNER,
         occurred_at=LATER,
         latest_version=1,
         aggregate_version=2,
-        title="renamed",
-        visibility="public",
-        language="python",
-        expires_at=None,
-        title_changed=True,
-        new_version=False,
-    )
-
-
-def test_a_content_revision_is_a_new_version_under_the_same_title() -> None:
-    snippet = fresh()
-    snippet.revise(editor_id=OWNER, now=LATER, content="v2")
-    assert last_event(snippet) == SnippetRevised(
-        snippet_id=snippet.id,
-        short_id=SHORT_ID,
-        owner_id=OWNER,
-        occurred_at=LATER,
-        latest_version=2,
-        aggregate_version=2,
         title="hello",
         visibility="public",
         language="python",
         expires_at=None,
         title_changed=False,
-        new_version=True,
+        new_version=False,
     )
+    return replace(unchanged, **changes)
 
 
-def test_a_title_and_content_revision_says_both_changed() -> None:
-    snippet = fresh()
-    snippet.revise(editor_id=OWNER, now=LATER, title="renamed", content="v2")
-    event = last_event(snippet)
-    assert isinstance(event, SnippetRevised)
-    assert (event.title, event.title_changed, event.new_version, event.latest_version) == (
-        "renamed",
-        True,
-        True,
-        2,
-    )
-
-
-def test_a_revision_reports_the_new_latest_versions_visibility_and_language() -> None:
-    snippet = fresh(visibility=Visibility.PUBLIC, language="python")
-    snippet.revise(editor_id=OWNER, now=LATER, visibility=Visibility.PRIVATE, language="Rust")
-    event = last_event(snippet)
-    assert isinstance(event, SnippetRevised)
-    assert (event.visibility, event.language, event.latest_version) == ("private", "rust", 2)
-
-
-def test_a_revision_reports_the_share_window_the_new_version_inherits() -> None:
-    snippet = fresh()
-    shared = snippet.share(sharer_id=OWNER, number=1, ttl=HOUR, now=NOW)
-    snippet.revise(editor_id=OWNER, now=LATER, content="v2")
-    event = last_event(snippet)
-    assert isinstance(event, SnippetRevised)
-    assert event.expires_at == shared.expires_at
-
-
-def test_a_title_only_revision_reports_the_latest_versions_settings() -> None:
-    snippet = fresh(visibility=Visibility.PUBLIC)
-    snippet.revise(editor_id=OWNER, now=NOW, visibility=Visibility.PRIVATE)
+def rename(snippet: Snippet) -> None:
     snippet.revise(editor_id=OWNER, now=LATER, title="renamed")
-    event = last_event(snippet)
-    assert isinstance(event, SnippetRevised)
-    assert (event.visibility, event.latest_version, event.new_version) == ("private", 2, False)
+
+
+def new_content(snippet: Snippet) -> None:
+    snippet.revise(editor_id=OWNER, now=LATER, content="v2")
+
+
+def rename_with_new_content(snippet: Snippet) -> None:
+    snippet.revise(editor_id=OWNER, now=LATER, title="renamed", content="v2")
+
+
+def make_private_in_rust(snippet: Snippet) -> None:
+    snippet.revise(editor_id=OWNER, now=LATER, visibility=Visibility.PRIVATE, language="Rust")
+
+
+def new_content_after_a_share(snippet: Snippet) -> None:
+    snippet.share(sharer_id=OWNER, number=1, ttl=HOUR, now=NOW)
+    new_content(snippet)
+
+
+def rename_after_making_private(snippet: Snippet) -> None:
+    snippet.revise(editor_id=OWNER, now=NOW, visibility=Visibility.PRIVATE)
+    rename(snippet)
+
+
+NEW_VERSION: dict[str, Any] = {"latest_version": 2, "new_version": True}
+RENAMED: dict[str, Any] = {"title": "renamed", "title_changed": True}
+REVISIONS: dict[str, tuple[Callable[[Snippet], None], dict[str, Any]]] = {
+    # A title-only revision is not a new version.
+    "title-only": (rename, RENAMED),
+    # A content revision is a new version under the same title.
+    "content-only": (new_content, NEW_VERSION),
+    "title-and-content": (rename_with_new_content, RENAMED | NEW_VERSION),
+    # The event reports the new latest version's visibility and language.
+    "visibility-and-language": (
+        make_private_in_rust,
+        {"visibility": "private", "language": "rust"} | NEW_VERSION,
+    ),
+    # ... and the share window the new version inherits.
+    "content-after-a-share": (
+        new_content_after_a_share,
+        {"expires_at": NOW + HOUR, "aggregate_version": 3} | NEW_VERSION,
+    ),
+    # A title-only revision reports the settings of the latest version.
+    "title-after-making-private": (
+        rename_after_making_private,
+        {"visibility": "private", "latest_version": 2, "aggregate_version": 3} | RENAMED,
+    ),
+}
+
+
+@pytest.mark.parametrize(("revise", "changes"), REVISIONS.values(), ids=REVISIONS.keys())
+def test_a_revision_says_what_changed_and_reports_the_latest_versions_settings(
+    revise: Callable[[Snippet], None], changes: dict[str, Any]
+) -> None:
+    snippet = fresh()
+    revise(snippet)
+    assert last_event(snippet) == revised(snippet, **changes)
 
 
 # --- shared ------------------------------------------------------------------------

@@ -189,25 +189,6 @@ def test_changing_only_the_title_changes_it_in_place_without_a_new_version() -> 
     assert snippet.updated_at == LATER
 
 
-def test_a_title_change_records_a_revision_of_the_same_version() -> None:
-    snippet = public()
-    snippet.revise(editor_id=OWNER, now=LATER, title="new")
-    assert snippet.events[-1] == SnippetRevised(
-        snippet_id=snippet.id,
-        short_id="abc12345",
-        owner_id=OWNER,
-        occurred_at=LATER,
-        latest_version=1,
-        aggregate_version=2,
-        title="new",
-        visibility="public",
-        language="python",
-        expires_at=None,
-        title_changed=True,
-        new_version=False,
-    )
-
-
 def test_changing_the_content_makes_version_2_with_the_rest_inherited() -> None:
     snippet = public(content="v1", language="python")
     snippet.revise(editor_id=OWNER, now=LATER, content="v2")
@@ -246,25 +227,6 @@ def test_an_empty_language_in_a_revision_clears_it() -> None:
     snippet = public(language="python")
     snippet.revise(editor_id=OWNER, now=LATER, language="")
     assert snippet.version(2).language is None
-
-
-def test_a_content_change_records_a_revision_of_the_new_version_without_title_change() -> None:
-    snippet = public()
-    snippet.revise(editor_id=OWNER, now=LATER, content="v2")
-    assert snippet.events[-1] == SnippetRevised(
-        snippet_id=snippet.id,
-        short_id="abc12345",
-        owner_id=OWNER,
-        occurred_at=LATER,
-        latest_version=2,
-        aggregate_version=2,
-        title="hello",
-        visibility="public",
-        language="python",
-        expires_at=None,
-        title_changed=False,
-        new_version=True,
-    )
 
 
 @pytest.mark.parametrize(
