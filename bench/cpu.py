@@ -14,7 +14,9 @@ not counted; the API's own background work (the view publisher) is, as it shares
 Scenarios: `bare` (bench/bare_app.py), `health` (liveness), `hit` (anonymous read of a
 cached public snippet), `public_miss` (anonymous read of a public snippet whose cached
 versions are dropped before each request), `miss` (the owner's read of a private snippet,
-as the `read` suite's cache_miss), `create`.
+as the `read` suite's cache_miss), `create`, `search` (the `search` suite's typical queries,
+anonymous, round robin; over the search suite's 100,000 documents when started with the URLs
+of its servers, see bench/README.md).
 
 Without DATABASE_URL, REDIS_URL and KAFKA_BOOTSTRAP_SERVERS it starts the embedded servers
 in `.data/bench-cpu/` and stops them on exit. Logs of the API go to `.data/bench-cpu/api.log`
@@ -36,6 +38,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -44,11 +47,14 @@ if __package__ in {None, ""}:  # run as a script: make `bench` importable from t
 
 from bench.harness import ROOT, free_port
 from bench.suites.content import snippet_content
+from bench.suites.search import TYPICAL_QUERIES
 
 DATA_DIR = ROOT / ".data" / "bench-cpu"
-SCENARIOS = ("bare", "health", "hit", "public_miss", "miss", "create")
+SCENARIOS = ("bare", "health", "hit", "public_miss", "miss", "create", "search")
 SNIPPETS = "/v1/api/snippet/"
 UNLIMITED = 10**9
+_FEWER = {"create": 4, "search": 20}
+"""Scenarios that cost milliseconds run `--requests` divided by this."""
 
 ASGIApp = Callable[..., Awaitable[None]]
 
@@ -294,6 +300,8 @@ async def main_async(args: argparse.Namespace, urls: dict[str, str]) -> None:
             await redis.delete(f"snippet:{public[index % len(public)]}:vlatest")
 
         json_headers = ((b"content-type", b"application/json"), *auth)
+        # The search suite's typical queries, anonymous (as its k6 script asks them).
+        searches = [f"{SNIPPETS}search?{urlencode({'query': q})}" for q in TYPICAL_QUERIES]
         scenarios = {
             "bare": Scenario("bare", bare, lambda _: Call("GET", f"{SNIPPETS}bare0001"), 200),
             "health": Scenario("health", api, lambda _: Call("GET", "/v1/api/health/health"), 200),
@@ -319,6 +327,9 @@ async def main_async(args: argparse.Namespace, urls: dict[str, str]) -> None:
                 lambda _: Call("POST", SNIPPETS, json_headers, seeded.create_body),
                 201,
             ),
+            "search": Scenario(
+                "search", api, lambda i: Call("GET", searches[i % len(searches)]), 200
+            ),
         }
         chosen = [scenarios[name] for name in args.scenarios]
         for scenario in chosen:  # warm-up: lazy imports, caches, connection pools
@@ -331,7 +342,7 @@ async def main_async(args: argparse.Namespace, urls: dict[str, str]) -> None:
         for _ in range(args.rounds):
             round_ = []
             for scenario in chosen:
-                requests = args.requests // 4 if scenario.name == "create" else args.requests
+                requests = args.requests // _FEWER.get(scenario.name, 1)
                 round_.append(await measure(scenario, requests, args.concurrency))
             rounds.append(round_)
         sys.stdout.write(
