@@ -4,7 +4,9 @@ import re
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from swiftpaste.presentation.http.security_headers import SECURITY_HEADERS
 from tests.e2e.conftest import Account
 
 
@@ -66,6 +68,22 @@ async def test_every_response_has_a_request_id_and_security_headers(
         assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-Id"])
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_an_unexpected_error_gets_the_envelope_and_every_header(app: FastAPI) -> None:
+    async def fail() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/test/unexpected-error", fail)
+    # The error still reaches the server after the answer (as under uvicorn, which logs it).
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://swiftpaste.test") as http:
+        response = await http.get("/test/unexpected-error", headers={"X-Request-Id": "bug-1"})
+    _assert_envelope(response, 500, "internal_error")
+    assert response.headers["X-Request-Id"] == "bug-1"
+    assert "a bug" not in response.text  # no internals leak
+    for name, value in SECURITY_HEADERS:
+        assert response.headers[name.decode()] == value.decode()
 
 
 async def test_metrics_are_labelled_by_route_template(

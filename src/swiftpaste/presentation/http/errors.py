@@ -36,6 +36,7 @@ from swiftpaste.domain.errors import (
     VersionNotFound,
     WeakPassword,
 )
+from swiftpaste.presentation.http.security_headers import SECURITY_HEADERS
 
 logger = logging.getLogger("swiftpaste.http")
 
@@ -168,7 +169,12 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
         extra={"request_id": request_id_of(request), "path": request.url.path},
         exc_info=error,
     )
-    return error_response(request, 500, "internal_error", "an unexpected error occurred")
+    # Sent by Starlette's ServerErrorMiddleware, outside the request-context middleware
+    # that adds these to every other response.
+    security = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
+    return error_response(
+        request, 500, "internal_error", "an unexpected error occurred", headers=security
+    )
 
 
 def unavailable_handler(code: str, message: str) -> Any:
