@@ -427,21 +427,34 @@ def runner_children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def stolen_cpu_seconds() -> float | None:
+    """CPU time the hypervisor gave to others while this machine wanted it, all CPUs
+    together (Linux's `steal`); None where the system does not tell."""
+    import psutil  # noqa: PLC0415 - a development dependency, only needed here
+
+    steal: float | None = getattr(psutil.cpu_times(), "steal", None)
+    return steal
+
+
 class CpuMeter:
     """CPU seconds spent by each process of a run, between `start()` and `stop()`.
 
     k6 and the machine share the CPUs with the server under test, so where the CPU went
     (server, Valkey, PostgreSQL, Kafka, k6) explains a ratio better than the ratio alone.
+    On a virtual machine, `steal` is the CPU time the hypervisor withheld meanwhile: a run
+    with much of it measured a smaller machine than the one it ran on.
     """
 
     def __init__(self, pids: Mapping[str, int | None]) -> None:
         self._pids = {name: pid for name, pid in pids.items() if pid is not None}
         self._before: dict[str, float | None] = {}
         self._k6_before = 0.0
+        self._steal_before: float | None = None
 
     def start(self) -> None:
         self._before = {name: process_cpu_seconds(pid) for name, pid in self._pids.items()}
         self._k6_before = runner_children_cpu_seconds()
+        self._steal_before = stolen_cpu_seconds()
 
     def stop(self) -> dict[str, float]:
         spent: dict[str, float] = {}
@@ -450,6 +463,9 @@ class CpuMeter:
             if before is not None and after is not None:
                 spent[name] = after - before
         spent["k6"] = runner_children_cpu_seconds() - self._k6_before
+        steal = stolen_cpu_seconds()
+        if steal is not None and self._steal_before is not None:
+            spent["steal"] = steal - self._steal_before
         return spent
 
 

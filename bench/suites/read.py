@@ -368,9 +368,9 @@ def cpu_per_request(measured: Measured) -> dict[str, dict[str, float]]:
 
 
 def format_cpu(table: dict[str, dict[str, float]]) -> str:
-    names = ["api", "bare", "valkey", "postgres", "kafka", "k6"]
+    names = ["api", "bare", "valkey", "postgres", "kafka", "k6", "steal"]
     present = [name for name in names if any(name in row for row in table.values())]
-    lines = ["CPU µs per request, by process (during the k6 run):"]
+    lines = ["CPU µs per request, by process (during the k6 run; steal: withheld by the host):"]
     lines.append(f"{'scenario':<10}" + "".join(f"{name:>10}" for name in present))
     for scenario, row in table.items():
         cells = "".join(f"{row[name]:>10.0f}" if name in row else f"{'-':>10}" for name in present)
