@@ -6,7 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from swiftpaste.presentation.http.security_headers import SECURITY_HEADERS
+from swiftpaste.presentation.http.middleware import SECURITY_HEADERS
 from tests.e2e.conftest import Account
 
 

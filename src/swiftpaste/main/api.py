@@ -1,7 +1,8 @@
 """The API application factory."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 from dishka import AsyncContainer, Provider, make_async_container
 from dishka.integrations.fastapi import FastapiProvider, setup_dishka
@@ -9,6 +10,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.types import ASGIApp
 
 from swiftpaste.application.ports.rate_limit import RateLimitExceeded
 from swiftpaste.application.ports.security import AccessTokenCodec
@@ -56,6 +58,22 @@ def make_container(settings: Settings, *providers: Provider) -> AsyncContainer:
     )
 
 
+class SwiftPasteApi(FastAPI):
+    """FastAPI with one layer around its whole middleware stack.
+
+    Starlette puts its last-resort error middleware (the catch-all 500) outside every
+    middleware an application adds. The request-context middleware goes around it
+    instead, so that answer gets the request id, the security headers, the metrics and
+    the access-log line like every other.
+    """
+
+    around_stack: Callable[[ASGIApp], ASGIApp] | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        return stack if self.around_stack is None else self.around_stack(stack)
+
+
 def make_api(settings: Settings, *providers: Provider) -> FastAPI:
     container = make_container(settings, *providers)
     fast_reads = FastReadWiring(cors_enabled=bool(settings.cors_allow_origins))
@@ -98,7 +116,7 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
             await container.close()
             HTTP_METRICS.flush()  # the last requests' samples, before the process ends
 
-    app = FastAPI(
+    app = SwiftPasteApi(
         title="SwiftPaste",
         version="0.1.0",
         description=API_DESCRIPTION,
@@ -136,8 +154,8 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
     app.add_middleware(FastSearchLane, wiring=fast_searches)
     # The anonymous cache-hit read, answered before routing; inside the request context.
     app.add_middleware(FastReadLane, wiring=fast_reads)
-    # Added last, so it is the outermost: it sees every request and every response.
-    app.add_middleware(
+    # Around everything, the catch-all 500 included: it sees every request and response.
+    app.around_stack = partial(
         RequestContextMiddleware,
         trusted_proxies=tuple(settings.trusted_proxies),
         access_lines=DirectJsonLines(access_logger),

@@ -36,7 +36,6 @@ from swiftpaste.domain.errors import (
     VersionNotFound,
     WeakPassword,
 )
-from swiftpaste.presentation.http.security_headers import SECURITY_HEADERS
 
 logger = logging.getLogger("swiftpaste.http")
 
@@ -169,12 +168,7 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
         extra={"request_id": request_id_of(request), "path": request.url.path},
         exc_info=error,
     )
-    # Sent by Starlette's ServerErrorMiddleware, outside the request-context middleware
-    # that adds these to every other response.
-    security = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
-    return error_response(
-        request, 500, "internal_error", "an unexpected error occurred", headers=security
-    )
+    return error_response(request, 500, "internal_error", "an unexpected error occurred")
 
 
 def unavailable_handler(code: str, message: str) -> Any:

@@ -15,7 +15,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from swiftpaste.presentation.http.metrics import HTTP_METRICS, HttpMetrics
 from swiftpaste.presentation.http.rate_limit import IPNetwork, client_address
-from swiftpaste.presentation.http.security_headers import SECURITY_HEADERS
 
 access_logger = logging.getLogger("swiftpaste.access")
 
@@ -23,6 +22,14 @@ access_logger = logging.getLogger("swiftpaste.access")
 # cannot inject anything into logs or headers.
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 UNMATCHED_ROUTE = "<unmatched>"
+
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+
 
 _SECURITY_HEADER_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
 
