@@ -21,6 +21,7 @@ from swiftpaste.application.snippets.read_snippet import ReadUncachedSnippet
 from swiftpaste.infrastructure.cache.hot_read import RedisHotReads
 from swiftpaste.infrastructure.cache.resp import LeanRedis
 from swiftpaste.infrastructure.messaging.views import KafkaViewPublisher
+from swiftpaste.main.heap import settle_after_startup
 from swiftpaste.main.logging import DirectJsonLines, configure_logging
 from swiftpaste.main.providers import service_providers
 from swiftpaste.main.settings import Settings, load_settings
@@ -74,7 +75,9 @@ class SwiftPasteApi(FastAPI):
         return stack if self.around_stack is None else self.around_stack(stack)
 
 
-def make_api(settings: Settings, *providers: Provider) -> FastAPI:
+def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False) -> FastAPI:
+    """The API; `settle_heap` (a process of its own, as `serve` runs it): once started,
+    settle the garbage collector (`heap.settle_after_startup`)."""
     container = make_container(settings, *providers)
     fast_reads = FastReadWiring(cors_enabled=bool(settings.cors_allow_origins))
     fast_searches = FastSearchWiring(cors_enabled=bool(settings.cors_allow_origins))
@@ -105,6 +108,8 @@ def make_api(settings: Settings, *providers: Provider) -> FastAPI:
                 limits=await container.get(RateLimitSettings),
                 codec=await container.get(AccessTokenCodec),
             )
+        if settle_heap:
+            settle_after_startup()
         try:
             yield
         finally:
@@ -206,4 +211,4 @@ def create_app() -> FastAPI:
     """Entry point for uvicorn (`factory=True`): settings from the environment."""
     settings = load_settings()
     configure_logging(settings.log_level, process="api")
-    return make_api(settings)
+    return make_api(settings, settle_heap=True)

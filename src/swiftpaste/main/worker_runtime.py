@@ -10,6 +10,7 @@ from typing import Any
 import uvicorn
 import uvloop
 
+from swiftpaste.main.heap import settle_after_startup
 from swiftpaste.presentation.http.worker_probes import WorkerProbes
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,11 @@ def run_worker(main: Coroutine[Any, Any, None]) -> None:
     """Run a worker's main coroutine on uvloop, as the API runs.
 
     A worker spends much of its CPU in the event loop itself (socket writes and reads to
-    PostgreSQL and Kafka, callbacks, timers), which uvloop does in C.
+    PostgreSQL and Kafka, callbacks, timers), which uvloop does in C. What was built up to
+    here (modules, the assembled app) lives as long as the process: the garbage collector
+    is settled on it first (`heap.settle_after_startup`).
     """
+    settle_after_startup()
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(main)
 
