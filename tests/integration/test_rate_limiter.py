@@ -121,6 +121,23 @@ async def test_bucket_key_expires_once_full_again(limiter: RedisRateLimiter, red
     assert (await limiter.hit(key, policy)).remaining == 2  # a fresh, full bucket
 
 
+async def test_a_bucket_full_only_in_the_future_owes_no_more_than_a_refill(
+    limiter: RedisRateLimiter, redis: Redis
+) -> None:
+    # What a bucket looks like after the server's clock stepped back an hour.
+    policy = RateLimitPolicy("write", capacity=3, refill_per_second=1)
+    key = fresh_key()
+    seconds, microseconds = await redis.time()
+    an_hour_ahead = seconds + microseconds / 1_000_000 + 3600
+    await redis.set(RedisRateLimiter.bucket_key(key, policy), repr(an_hour_ahead), px=3_600_000)
+
+    refused = await limiter.hit(key, policy)
+
+    assert not refused.allowed
+    assert refused.retry_after_seconds == 1  # the next token, not the hour
+    assert refused.reset_seconds == 3  # an empty bucket's refill
+
+
 async def test_slow_policy_key_lives_no_longer_than_a_refill(
     limiter: RedisRateLimiter, redis: Redis
 ) -> None:

@@ -29,7 +29,7 @@ def test_commands_are_packed_as_arrays_of_bulk_strings() -> None:
 
 def test_the_pipeline_is_packed_as_the_generic_packer_would() -> None:
     policy = RateLimitPolicy("read", 120, 2.0)
-    bucket = b"ratelimit:read:ip:203.0.113.9"
+    bucket = b"ratelimit:v2:read:ip:203.0.113.9"
     body = b"snippet:aB3dE5fG:v3"
     packed = (
         hot_read._EVALSHA_HEAD

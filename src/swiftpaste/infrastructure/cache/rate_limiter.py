@@ -26,7 +26,11 @@ RATE_LIMITED_REQUESTS = Counter(
     ["policy"],
 )
 
-# KEYS[1]: the bucket, a hash {tokens, at}: tokens left at server time `at` (seconds).
+# KEYS[1]: the bucket, kept as one number: the server time (seconds) at which it is full
+# again. A bucket of `capacity` tokens refilled at `rate` a second that is full at `full_at`
+# holds `capacity - (full_at - now) * rate` tokens now, so that time is the whole state;
+# taking a token moves it `1 / rate` later. (Also known as GCRA.) A missing key is a full
+# bucket: the key lives exactly until then, so idle clients leave nothing behind.
 # ARGV[1]: capacity, ARGV[2]: refill rate in tokens per second.
 # Returns {allowed (0|1), whole tokens left, ms until full, ms until a token is available}.
 # TIME before a write is fine: since Redis 5 scripts replicate their effects, not the script.
@@ -36,32 +40,21 @@ local rate = tonumber(ARGV[2])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1])
-local at = tonumber(state[2])
-if tokens == nil or at == nil then
-  tokens = capacity
-else
-  -- math.max: a clock that stepped back refills nothing rather than draining the bucket.
-  tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
+-- How long until full. math.max: a bucket full in the past is full now (a missing key
+-- reads as 0); math.min: a clock that stepped back can empty a bucket, not owe beyond it.
+local owed = (tonumber(redis.call('GET', KEYS[1])) or 0) - now
+owed = math.min(math.max(0, owed), capacity / rate)
+local tokens = capacity - owed * rate
+if tokens < 1 then
+  local retry_after_ms = math.ceil((1 - tokens) / rate * 1000)
+  return {0, 0, math.max(1, math.ceil(owed * 1000)), retry_after_ms}
 end
 
-local allowed = 0
-local retry_after_ms = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  allowed = 1
-else
-  retry_after_ms = math.ceil((1 - tokens) / rate * 1000)
-end
-
--- The key lives exactly until the bucket would be full again: by then a missing key and
--- a full bucket mean the same, so idle clients leave nothing behind.
-local full_in_ms = math.max(1, math.ceil((capacity - tokens) / rate * 1000))
-redis.call('HSET', KEYS[1], 'tokens', string.format('%.6f', tokens),
-           'at', string.format('%.6f', now))
-redis.call('PEXPIRE', KEYS[1], full_in_ms)
-return {allowed, math.floor(tokens), full_in_ms, retry_after_ms}
+owed = owed + 1 / rate
+local full_in_ms = math.max(1, math.ceil(owed * 1000))
+-- %.17g: every digit of the double, so the stored time reads back exactly.
+redis.call('SET', KEYS[1], string.format('%.17g', now + owed), 'PX', full_in_ms)
+return {1, math.floor(tokens - 1), full_in_ms, 0}
 """
 
 
@@ -76,7 +69,9 @@ class RedisRateLimiter:
 
     @staticmethod
     def bucket_key(key: str, policy: RateLimitPolicy) -> str:
-        return f"ratelimit:{policy.name}:{key}"
+        # `ratelimit:{policy}:{key}` held the bucket as a hash before: a new name, so that
+        # while replicas of both kinds run, neither meets the other's kind of key.
+        return f"ratelimit:v2:{policy.name}:{key}"
 
     async def hit(self, key: str, policy: RateLimitPolicy) -> RateLimitDecision:
         try:
