@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import RFC_4122, UUID, uuid4
 
@@ -21,6 +21,7 @@ from swiftpaste.application.integration_events import (
     random_uuid_text,
     to_message,
     viewed_json,
+    viewed_jsons,
     viewed_message,
 )
 from swiftpaste.domain.events import DomainEvent, SnippetViewed
@@ -398,3 +399,42 @@ def test_a_view_without_an_event_id_gets_a_fresh_one() -> None:
 
     assert first.event_id != second.event_id
     assert first.event_id.version == 4
+
+
+def test_views_written_together_are_each_the_pydantic_message() -> None:
+    moments = [
+        datetime(2026, 11, 21, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 11, 22, 0, 0, 0, tzinfo=UTC),  # a new second (and day), no fraction
+        datetime(2026, 11, 22, 0, 0, 0, 500, tzinfo=UTC),
+        datetime(2026, 11, 22, 2, 0, 0, 7, tzinfo=timezone(timedelta(hours=2))),  # not UTC
+    ]
+    views = [
+        SnippetViewed(snippet_id=uuid4(), short_id=short_id, version=version, occurred_at=moment)
+        for moment, short_id, version in zip(
+            moments, ["aB3dE5fG", 'q"uo\\te', "é2", "aB3dE5fG"], [None, 1, 42, None], strict=True
+        )
+    ]
+
+    written = viewed_jsons(views, [str(view.snippet_id) for view in views])
+
+    messages = [SnippetViewedEvent.model_validate_json(value) for value in written]
+    for view, message in zip(views, messages, strict=True):
+        assert message == viewed_message(view).model_copy(update={"event_id": message.event_id})
+        assert message.occurred_at == view.occurred_at
+        assert (message.event_id.version, message.event_id.variant) == (4, RFC_4122)
+    assert len({message.event_id for message in messages}) == len(views)
+    assert [json.loads(value)["occurred_at"] for value in written[:2]] == [
+        "2026-11-21T23:59:59.999999+00:00",
+        "2026-11-22T00:00:00.000000+00:00",
+    ]
+
+
+def test_views_written_together_name_the_snippet_ids_given() -> None:
+    view = SnippetViewed(
+        snippet_id=uuid4(), short_id="aB3dE5fG", version=None, occurred_at=datetime.now(UTC)
+    )
+    other = uuid4()
+
+    (written,) = viewed_jsons([view], [str(other)])
+
+    assert SnippetViewedEvent.model_validate_json(written).snippet_id == other

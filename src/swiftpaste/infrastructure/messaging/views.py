@@ -6,7 +6,8 @@ into record batches, one per partition, and hands each batch to the aiokafka pro
 whole (`create_batch`/`send_batch`). Every read records a view, so their cost is part of
 every read's: `producer.send()` per view costs about 45 µs of CPU (partitioning by a
 pure-Python murmur2, a future and the accumulator's bookkeeping per record), a record
-appended to a batch about 2 µs, and the partition of a key is remembered. The records are
+appended to a batch about 2 µs, and the partition of a key is remembered; the messages of a
+round are written together (`viewed_jsons`). The records are
 those `send()` would write: the same key (the snippet id), value, headers and partition
 (murmur2 of the key, as the Java client and aiokafka's default partitioner choose).
 
@@ -28,7 +29,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.partitioner import murmur2
 from prometheus_client import Counter
 
-from swiftpaste.application.integration_events import viewed_json
+from swiftpaste.application.integration_events import viewed_jsons
 from swiftpaste.domain.events import SnippetViewed
 from swiftpaste.infrastructure.messaging.broker import TopicSpec, ensure_topics
 
@@ -68,8 +69,9 @@ class KafkaViewPublisher:
         self._arrived = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._partitions: dict[UUID, tuple[bytes, int]] = {}
-        """Snippet id -> record key and partition, for the count in `_partition_count`."""
+        self._partitions: dict[UUID, tuple[str, bytes, int]] = {}
+        """Snippet id -> its text, the record key and the partition, for the count of
+        partitions in `_partition_count`."""
         self._partition_count = 0
         self.connected = asyncio.Event()
 
@@ -148,13 +150,13 @@ class KafkaViewPublisher:
         if len(all_partitions) != self._partition_count:
             self._partitions.clear()
             self._partition_count = len(all_partitions)
+        records = [self._key_and_partition(view.snippet_id, all_partitions) for view in views]
+        values = viewed_jsons(views, [text for text, _, _ in records])
         batches: dict[int, Any] = {}
-        for view in views:
-            key, partition = self._key_and_partition(view.snippet_id, all_partitions)
+        for (_, key, partition), value in zip(records, values, strict=True):
             batch = batches.get(partition)
             if batch is None:
                 batch = batches[partition] = producer.create_batch()
-            value = viewed_json(view)
             if batch.append(timestamp=None, key=key, value=value, headers=_HEADERS) is None:
                 await self._submit(batch, partition)  # full: off it goes, start another
                 batch = batches[partition] = producer.create_batch()
@@ -163,16 +165,19 @@ class KafkaViewPublisher:
         for partition, batch in batches.items():
             await self._submit(batch, partition)
 
-    def _key_and_partition(self, snippet_id: UUID, all_partitions: list[int]) -> tuple[bytes, int]:
-        """The record key (the snippet id) and the partition aiokafka's default partitioner
-        picks for it, remembered per snippet."""
+    def _key_and_partition(
+        self, snippet_id: UUID, all_partitions: list[int]
+    ) -> tuple[str, bytes, int]:
+        """The snippet id as text, the record key (that text, encoded) and the partition
+        aiokafka's default partitioner picks for it, remembered per snippet."""
         known = self._partitions.get(snippet_id)
         if known is None:
             if len(self._partitions) >= _MAX_REMEMBERED_PARTITIONS:
                 self._partitions.clear()
-            key = str(snippet_id).encode()
+            text = str(snippet_id)
+            key = text.encode()
             index = (murmur2(key) & 0x7FFFFFFF) % len(all_partitions)
-            known = self._partitions[snippet_id] = (key, all_partitions[index])
+            known = self._partitions[snippet_id] = (text, key, all_partitions[index])
         return known
 
     async def _submit(self, batch: Any, partition: int) -> None:
