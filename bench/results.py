@@ -181,6 +181,37 @@ def format_table(results: Mapping[str, K6Result], baseline: str = "bare") -> str
     return "\n".join([line(headers), line(["-" * width for width in widths]), *map(line, rows)])
 
 
+def round_ratios(results: Mapping[str, K6Result], baseline: str = "bare") -> dict[str, list[float]]:
+    """Each scenario's req/s ÷ the baseline's, round by round (the rounds are interleaved,
+    so the two of a round ran minutes apart at most): how far the machine moved meanwhile.
+    Empty unless both ran more than one round."""
+    base = results.get(baseline)
+    base_rounds = [] if base is None else base.summary.get("rounds", [])
+    ratios: dict[str, list[float]] = {}
+    for name, result in results.items():
+        rounds = result.summary.get("rounds", [])
+        if name == baseline or len(rounds) < 2 or len(rounds) != len(base_rounds):  # noqa: PLR2004
+            continue
+        pairs = (
+            ratio(float(mine["requests_per_second"]), float(theirs["requests_per_second"]))
+            for mine, theirs in zip(rounds, base_rounds, strict=True)
+        )
+        ratios[name] = [value for value in pairs if value is not None]
+    return ratios
+
+
+def format_round_ratios(ratios: Mapping[str, Sequence[float]], baseline: str = "bare") -> str:
+    lines = []
+    for name, values in ratios.items():
+        if values:
+            each = " ".join(f"{value:.2f}" for value in values)
+            lines.append(
+                f"{name} req/s ÷ {baseline}, round by round: {each}"
+                f" (median {statistics.median(values):.2f})"
+            )
+    return "\n".join(lines)
+
+
 def format_targets(evaluated: Sequence[TargetResult]) -> str:
     lines = []
     for item in evaluated:

@@ -40,8 +40,10 @@ from bench.results import (
     Target,
     combine_rounds,
     evaluate,
+    format_round_ratios,
     format_table,
     format_targets,
+    round_ratios,
 )
 from bench.suites.content import snippet_content
 
@@ -410,10 +412,14 @@ def run(args: argparse.Namespace, session: Session) -> SuiteOutcome:
     evaluated = evaluate(TARGETS, results)
     table = format_table(results)
     cpu_table = cpu_per_request(measured)
+    by_round = round_ratios(results)
+    by_round_lines = format_round_ratios(by_round)
     skipped_lines = "".join(f"SKIP  {name}: {why}\n" for name, why in prepared.skipped.items())
     say(
         f"results (VUs {args.vus}, duration {args.duration}, rounds {args.rounds}):"
-        f"\n\n{table}\n\n{format_cpu(cpu_table)}\n\n{format_targets(evaluated)}\n{skipped_lines}"
+        f"\n\n{table}\n\n{format_cpu(cpu_table)}\n\n"
+        + (f"{by_round_lines}\n\n" if by_round_lines else "")
+        + f"{format_targets(evaluated)}\n{skipped_lines}"
     )
     for name, result in results.items():
         unexpected = result.summary.get("unexpected_status", {})
@@ -462,6 +468,7 @@ def run(args: argparse.Namespace, session: Session) -> SuiteOutcome:
         },
         "skipped": prepared.skipped,
         "targets": [item.as_json() for item in evaluated],
+        "ratio_to_bare_by_round": by_round,
         "table": table,
         "logs": str(session.log_dir),
     }
