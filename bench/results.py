@@ -184,13 +184,13 @@ def format_table(results: Mapping[str, K6Result], baseline: str = "bare") -> str
 def round_ratios(results: Mapping[str, K6Result], baseline: str = "bare") -> dict[str, list[float]]:
     """Each scenario's req/s ÷ the baseline's, round by round (the rounds are interleaved,
     so the two of a round ran minutes apart at most): how far the machine moved meanwhile.
-    Empty unless both ran more than one round."""
+    Empty unless both ran more than one round (`combine_rounds` keeps them only then)."""
     base = results.get(baseline)
     base_rounds = [] if base is None else base.summary.get("rounds", [])
     ratios: dict[str, list[float]] = {}
     for name, result in results.items():
         rounds = result.summary.get("rounds", [])
-        if name == baseline or len(rounds) < 2 or len(rounds) != len(base_rounds):  # noqa: PLR2004
+        if name == baseline or not rounds or len(rounds) != len(base_rounds):
             continue
         pairs = (
             ratio(float(mine["requests_per_second"]), float(theirs["requests_per_second"]))
