@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from swiftpaste.application.ports.snippets import SnippetLookupUnavailable
 from swiftpaste.infrastructure.persistence.engine import make_session_factory
 from swiftpaste.infrastructure.persistence.snippet_finder import (
+    MAX_BATCH,
     AsyncpgSnippetFinder,
     SnippetFinderOptions,
 )
@@ -169,3 +170,106 @@ async def test_an_unreachable_server_is_reported_as_unavailable(servers: Servers
             await finder.find("aB3dE5fG", None)
     finally:
         await finder.aclose()
+
+
+async def opened_connections(database_url: str) -> int:
+    connection = await asyncpg.connect(plain(database_url))
+    try:
+        opened: int = await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+            APPLICATION_NAME,
+        )
+    finally:
+        await connection.close()
+    return opened
+
+
+async def test_lookups_of_one_round_are_answered_together_each_as_alone(
+    settings: Settings, finder: AsyncpgSnippetFinder, queries: SqlaSnippetQueries
+) -> None:
+    short_ids = await seed(settings.database_url)
+    # Every kind of answer in one round: versions, the latest, a version that does not
+    # exist, a deleted snippet, no snippet at all, and the same lookup twice.
+    lookups = [
+        (short_id, version)
+        for short_id in (short_ids["live"], "zzzzzzzz", short_ids["deleted"])
+        for version in (None, 2, 4)
+    ]
+    lookups += [(short_ids["live"], 1), (short_ids["live"], 1)]
+    assert len(lookups) <= MAX_BATCH
+
+    together = await asyncio.gather(*(finder.find(*lookup) for lookup in lookups))
+
+    for lookup, found in zip(lookups, together, strict=True):
+        assert found == await queries.find(*lookup), lookup
+    assert sum(found is None for found in together) == 3  # the three of "zzzzzzzz"
+    # One statement on one connection, where lookups one by one would have taken all three.
+    assert await opened_connections(settings.database_url) == 1
+
+
+async def test_more_lookups_than_a_batch_take_several(
+    settings: Settings, finder: AsyncpgSnippetFinder
+) -> None:
+    short_ids = await seed(settings.database_url)
+    versions = [1 + index % 3 for index in range(2 * MAX_BATCH + 1)]
+
+    found = await asyncio.gather(*(finder.find(short_ids["live"], v) for v in versions))
+
+    assert [details and set(details.snippet.versions) for details in found] == [
+        {version} for version in versions
+    ]
+    assert await opened_connections(settings.database_url) == 3
+
+
+async def test_a_failed_batch_fails_every_lookup_in_it_then_lookups_work_again(
+    settings: Settings,
+) -> None:
+    short_ids = await seed(settings.database_url)
+    finder = AsyncpgSnippetFinder(
+        SnippetFinderOptions(
+            url=settings.database_url,
+            max_connections=3,
+            acquire_timeout_seconds=2.0,
+            statement_timeout_ms=200,
+            application_name=APPLICATION_NAME,
+        )
+    )
+    locker = await asyncpg.connect(plain(settings.database_url))
+    try:
+        assert await finder.find(short_ids["live"], None) is not None
+        # The snippets table locked: the batch's statement runs into statement_timeout.
+        locked = locker.transaction()
+        await locked.start()
+        await locker.execute("LOCK TABLE snippets IN ACCESS EXCLUSIVE MODE")
+        outcomes = await asyncio.wait_for(
+            asyncio.gather(
+                *(finder.find(short_ids["live"], v) for v in (None, 1, 2, 3)),
+                return_exceptions=True,
+            ),
+            timeout=5,
+        )
+        await locked.rollback()
+
+        assert all(isinstance(outcome, SnippetLookupUnavailable) for outcome in outcomes)
+        again = await asyncio.gather(*(finder.find(short_ids["live"], v) for v in (1, 2)))
+        assert [details and set(details.snippet.versions) for details in again] == [{1}, {2}]
+    finally:
+        await locker.close()
+        await finder.aclose()
+
+
+async def test_when_the_lookup_leading_a_batch_is_cancelled_the_others_fail_at_once(
+    settings: Settings, finder: AsyncpgSnippetFinder
+) -> None:
+    short_ids = await seed(settings.database_url)
+    leader, *followers = (
+        asyncio.create_task(finder.find(short_ids["live"], v)) for v in (None, 1, 2)
+    )
+    await asyncio.sleep(0)  # the first leads, waiting one turn; the others join its batch
+    leader.cancel()
+
+    outcomes = await asyncio.wait_for(asyncio.gather(*followers, return_exceptions=True), timeout=5)
+
+    assert leader.cancelled()
+    assert all(isinstance(outcome, SnippetLookupUnavailable) for outcome in outcomes)
+    assert await finder.find(short_ids["live"], 3) is not None

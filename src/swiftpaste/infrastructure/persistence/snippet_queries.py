@@ -28,24 +28,48 @@ def snippet_details_statement(
     prepares this very statement, with bound parameters in place of the values.
     """
     wanted = version if version is not None else snippets.c.latest_version
-    return (
-        select(
-            snippets,
-            users.c.username.label("author_username"),
-            snippet_versions.c.version,
-            snippet_versions.c.content,
-            snippet_versions.c.visibility,
-            snippet_versions.c.language,
-            snippet_versions.c.expires_at,
-            snippet_versions.c.created_at.label("version_created_at"),
-        )
-        .join(users, users.c.id == snippets.c.owner_id)
-        .outerjoin(
-            snippet_versions,
-            (snippet_versions.c.snippet_id == snippets.c.id)
-            & (snippet_versions.c.version == wanted),
-        )
-        .where(snippets.c.short_id == short_id)
+    return _with_author_and_version(select(*_DETAILS_COLUMNS), wanted).where(
+        snippets.c.short_id == short_id
+    )
+
+
+def snippet_details_batch_statement(
+    short_ids: ColumnElement[Any], versions: ColumnElement[Any]
+) -> Select[Any]:
+    """`snippet_details_statement` for many lookups at once: `short_ids` and `versions` are
+    arrays of the same length (a NULL version: the latest). Each row is the row
+    `snippet_details_statement` gives for one lookup, with that lookup's 1-based `position`
+    in the arrays first; a lookup of no snippet has no row."""
+    wanted = (
+        func.unnest(short_ids, versions)
+        .table_valued("short_id", "version", with_ordinality="position")
+        .render_derived(name="wanted")
+    )
+    statement = select(wanted.c.position, *_DETAILS_COLUMNS).select_from(wanted)
+    statement = statement.join(snippets, snippets.c.short_id == wanted.c.short_id)
+    return _with_author_and_version(
+        statement, func.coalesce(wanted.c.version, snippets.c.latest_version)
+    )
+
+
+_DETAILS_COLUMNS = (
+    snippets,
+    users.c.username.label("author_username"),
+    snippet_versions.c.version,
+    snippet_versions.c.content,
+    snippet_versions.c.visibility,
+    snippet_versions.c.language,
+    snippet_versions.c.expires_at,
+    snippet_versions.c.created_at.label("version_created_at"),
+)
+
+
+def _with_author_and_version(
+    statement: Select[Any], version: ColumnElement[int] | int
+) -> Select[Any]:
+    return statement.join(users, users.c.id == snippets.c.owner_id).outerjoin(
+        snippet_versions,
+        (snippet_versions.c.snippet_id == snippets.c.id) & (snippet_versions.c.version == version),
     )
 
 
