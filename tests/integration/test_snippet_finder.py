@@ -34,19 +34,35 @@ def settings(servers: Servers, database_url: str) -> Settings:
     return make_settings(servers, database_url)
 
 
-@pytest.fixture
-async def finder(settings: Settings) -> AsyncIterator[AsyncpgSnippetFinder]:
-    found = AsyncpgSnippetFinder(
+def make_finder(settings: Settings, statement_timeout_ms: int = 2000) -> AsyncpgSnippetFinder:
+    return AsyncpgSnippetFinder(
         SnippetFinderOptions(
             url=settings.database_url,
             max_connections=3,
             acquire_timeout_seconds=2.0,
-            statement_timeout_ms=2000,
+            statement_timeout_ms=statement_timeout_ms,
             application_name=APPLICATION_NAME,
         )
     )
+
+
+@pytest.fixture
+async def finder(settings: Settings) -> AsyncIterator[AsyncpgSnippetFinder]:
+    found = make_finder(settings)
     yield found
     await found.aclose()
+
+
+async def opened_connections(database_url: str) -> int:
+    connection = await asyncpg.connect(plain(database_url))
+    try:
+        opened: int = await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+            APPLICATION_NAME,
+        )
+    finally:
+        await connection.close()
+    return opened
 
 
 @pytest.fixture
@@ -122,15 +138,7 @@ async def test_lookups_at_once_share_the_few_connections(
     short_ids = await seed(settings.database_url)
     found = await asyncio.gather(*(finder.find(short_ids["live"], None) for _ in range(40)))
     assert all(details is not None and details.snippet.latest_version == 3 for details in found)
-    connection = await asyncpg.connect(plain(settings.database_url))
-    try:
-        opened = await connection.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
-            APPLICATION_NAME,
-        )
-    finally:
-        await connection.close()
-    assert 1 <= opened <= 3
+    assert 1 <= await opened_connections(settings.database_url) <= 3
 
 
 async def test_after_its_connections_are_killed_a_lookup_fails_once_then_reconnects(
@@ -170,18 +178,6 @@ async def test_an_unreachable_server_is_reported_as_unavailable(servers: Servers
             await finder.find("aB3dE5fG", None)
     finally:
         await finder.aclose()
-
-
-async def opened_connections(database_url: str) -> int:
-    connection = await asyncpg.connect(plain(database_url))
-    try:
-        opened: int = await connection.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
-            APPLICATION_NAME,
-        )
-    finally:
-        await connection.close()
-    return opened
 
 
 async def test_lookups_of_one_round_are_answered_together_each_as_alone(
@@ -225,15 +221,7 @@ async def test_a_failed_batch_fails_every_lookup_in_it_then_lookups_work_again(
     settings: Settings,
 ) -> None:
     short_ids = await seed(settings.database_url)
-    finder = AsyncpgSnippetFinder(
-        SnippetFinderOptions(
-            url=settings.database_url,
-            max_connections=3,
-            acquire_timeout_seconds=2.0,
-            statement_timeout_ms=200,
-            application_name=APPLICATION_NAME,
-        )
-    )
+    finder = make_finder(settings, statement_timeout_ms=200)
     locker = await asyncpg.connect(plain(settings.database_url))
     try:
         assert await finder.find(short_ids["live"], None) is not None
