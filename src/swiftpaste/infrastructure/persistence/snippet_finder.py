@@ -88,12 +88,16 @@ class _Connection:
     broken: bool = field(default=False)
 
 
+_Lookup = tuple[str, int | None]
+"""A short id and a version (None: the latest)."""
+
+
 @dataclass(slots=True, eq=False)
-class _Lookup:
-    short_id: str
-    version: int | None
-    answer: "asyncio.Future[SnippetDetails | None] | None" = None
-    """A follower's: where the lookup leading its batch puts the answer."""
+class _Batch:
+    lookups: list[_Lookup]
+    """The leading lookup's first, then its followers'."""
+    answers: "list[asyncio.Future[SnippetDetails | None]]" = field(default_factory=list)
+    """The followers', in their order: where the leading lookup puts their answers."""
 
 
 def _arguments(names: tuple[str, ...], short_id: str, version: int | None) -> list[object]:
@@ -103,8 +107,8 @@ def _arguments(names: tuple[str, ...], short_id: str, version: int | None) -> li
 
 def _batch_arguments(lookups: list[_Lookup]) -> list[object]:
     values: dict[str, object] = {
-        "short_ids": [lookup.short_id for lookup in lookups],
-        "versions": [lookup.version for lookup in lookups],
+        "short_ids": [short_id for short_id, _ in lookups],
+        "versions": [version for _, version in lookups],
     }
     return [values[name] for name in _BATCH[1]]
 
@@ -159,39 +163,40 @@ class AsyncpgSnippetFinder:
         self._open = 0
         self._closed = False
         self._waiting: deque[asyncio.Future[_Connection | None]] = deque()
-        self._gathering: list[_Lookup] | None = None
+        self._gathering: _Batch | None = None
         """The batch that lookups of this round of the event loop join (its first leads)."""
 
     async def find(self, short_id: str, version: int | None) -> SnippetDetails | None:
-        lookup = _Lookup(short_id, version)
         batch = self._gathering
-        if batch is not None and len(batch) < MAX_BATCH:
+        if batch is not None and len(batch.lookups) < MAX_BATCH:
             # A lookup of this round leads a batch: it answers this one too.
-            answer: asyncio.Future[SnippetDetails | None]
-            answer = lookup.answer = asyncio.get_running_loop().create_future()
-            batch.append(lookup)
+            answer: asyncio.Future[SnippetDetails | None] = (
+                asyncio.get_running_loop().create_future()
+            )
+            batch.lookups.append((short_id, version))
+            batch.answers.append(answer)
             return await answer
-        batch = self._gathering = [lookup]
+        batch = self._gathering = _Batch([(short_id, version)])
         try:
-            await asyncio.sleep(0)  # one turn of the loop: this round's other lookups join
-            if self._gathering is batch:
-                self._gathering = None
-            answers = await self._fetch(batch)
+            try:
+                await asyncio.sleep(0)  # one turn of the loop: this round's other lookups join
+            finally:
+                if self._gathering is batch:
+                    self._gathering = None
+            answers = await self._fetch(batch.lookups)
         except BaseException as error:
-            if self._gathering is batch:
-                self._gathering = None
             failure = (
                 error
                 if isinstance(error, SnippetLookupUnavailable)
                 else SnippetLookupUnavailable(f"the lookup leading the batch ended: {error!r}")
             )
-            for follower in batch[1:]:
-                if follower.answer is not None and not follower.answer.done():
-                    follower.answer.set_exception(failure)
+            for answer in batch.answers:
+                if not answer.done():
+                    answer.set_exception(failure)
             raise
-        for follower, details in zip(batch[1:], answers[1:], strict=True):
-            if follower.answer is not None and not follower.answer.done():
-                follower.answer.set_result(details)
+        for answer, details in zip(batch.answers, answers[1:], strict=True):
+            if not answer.done():
+                answer.set_result(details)
         return answers[0]
 
     async def _fetch(self, lookups: list[_Lookup]) -> list[SnippetDetails | None]:
@@ -200,12 +205,12 @@ class AsyncpgSnippetFinder:
         rows: list[asyncpg.Record | None]
         try:
             if len(lookups) == 1:
-                lookup = lookups[0]
-                if lookup.version is None:
+                short_id, version = lookups[0]
+                if version is None:
                     statement, names = connection.latest, _LATEST[1]
                 else:
                     statement, names = connection.by_version, _BY_VERSION[1]
-                arguments = _arguments(names, lookup.short_id, lookup.version)
+                arguments = _arguments(names, short_id, version)
                 rows = [await statement.fetchrow(*arguments)]
             else:
                 rows = [None] * len(lookups)
