@@ -144,17 +144,15 @@ def _one_at_a_time(client: httpx.Client, queries: tuple[str, ...], rounds: int =
 async def _explain(database_url: str, query: str) -> str:
     from swiftpaste.application.ports.search import SearchCriteria  # noqa: PLC0415
     from swiftpaste.application.search.query import parse_query  # noqa: PLC0415
-    from swiftpaste.infrastructure.persistence.search_connections import (  # noqa: PLC0415
-        SEARCH_SERVER_SETTINGS,
+    from swiftpaste.infrastructure.persistence.read_pool import (  # noqa: PLC0415
+        READ_SERVER_SETTINGS,
     )
     from swiftpaste.infrastructure.persistence.search_queries import search_sql  # noqa: PLC0415
 
     criteria = SearchCriteria(query=parse_query(query), reader_id=None)
     sql, arguments = search_sql(criteria)
-    # The settings of the API's search connections: the plan EXPLAINed is the one it runs.
-    connection = await asyncpg.connect(
-        _pg_url(database_url), server_settings=SEARCH_SERVER_SETTINGS
-    )
+    # The settings of the API's read pool: the plan EXPLAINed is the one it runs.
+    connection = await asyncpg.connect(_pg_url(database_url), server_settings=READ_SERVER_SETTINGS)
     try:
         rows = await connection.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *arguments)
     finally:

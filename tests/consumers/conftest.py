@@ -29,7 +29,7 @@ from swiftpaste.application.integration_events import (
 )
 from swiftpaste.infrastructure.messaging.broker import ensure_topics
 from swiftpaste.infrastructure.persistence.tables import snippet_versions, snippets, users
-from swiftpaste.main.providers import kafka_topics
+from swiftpaste.main.providers.messaging import kafka_topics
 from swiftpaste.main.settings import Settings
 from tests.conftest import Servers
 from tests.e2e.conftest import make_settings

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_network
 from uuid import UUID, uuid4
@@ -13,7 +14,12 @@ from dishka.integrations.fastapi import FastapiProvider, setup_dishka
 from fastapi import Depends, FastAPI
 from redis.asyncio import Redis
 
-from swiftpaste.application.ports.rate_limit import RateLimiter, RateLimitExceeded, RateLimitPolicy
+from swiftpaste.application.ports.rate_limit import (
+    RateLimiter,
+    RateLimitExceeded,
+    RateLimitPolicy,
+    RateLimits,
+)
 from swiftpaste.application.ports.security import AccessClaims, AccessTokenCodec
 from swiftpaste.infrastructure.cache.client import RedisOptions, make_redis
 from swiftpaste.infrastructure.cache.rate_limiter import RedisRateLimiter
@@ -21,7 +27,7 @@ from swiftpaste.infrastructure.security.tokens import JwtAccessTokenCodec
 from swiftpaste.presentation.http.errors import install_error_handlers
 from swiftpaste.presentation.http.middleware import RequestContextMiddleware
 from swiftpaste.presentation.http.rate_limit import (
-    RateLimitSettings,
+    TrustedProxies,
     rate_limit,
     rate_limit_exceeded_handler,
 )
@@ -33,7 +39,13 @@ PROXY = "10.0.0.1"
 DIRECT_CLIENT = "198.51.100.7"
 
 
-def make_container(redis_url: str, settings: RateLimitSettings) -> AsyncContainer:
+@dataclass(frozen=True)
+class Budgets:
+    limits: RateLimits
+    proxies: TrustedProxies
+
+
+def make_container(redis_url: str, budgets: Budgets) -> AsyncContainer:
     async def redis() -> AsyncIterator[Redis]:
         client = make_redis(
             RedisOptions(
@@ -51,8 +63,13 @@ def make_container(redis_url: str, settings: RateLimitSettings) -> AsyncContaine
     provider.provide(redis)
     provider.provide(RedisRateLimiter, provides=RateLimiter)
     provider.provide(lambda: JwtAccessTokenCodec(SECRET), provides=AccessTokenCodec)
-    provider.from_context(provides=RateLimitSettings)
-    return make_async_container(provider, FastapiProvider(), context={RateLimitSettings: settings})
+    provider.from_context(provides=RateLimits)
+    provider.from_context(provides=TrustedProxies)
+    return make_async_container(
+        provider,
+        FastapiProvider(),
+        context={RateLimits: budgets.limits, TrustedProxies: budgets.proxies},
+    )
 
 
 def make_app(container: AsyncContainer) -> FastAPI:
@@ -75,17 +92,19 @@ def make_app(container: AsyncContainer) -> FastAPI:
 
 def policies(
     read_capacity: int = 100, write_capacity: int = 100, *, proxies: tuple[str, ...] = ()
-) -> RateLimitSettings:
+) -> Budgets:
     """Policies with names of their own, so every test has buckets of its own."""
     run = uuid.uuid4().hex[:12]
-    return RateLimitSettings(
-        read=RateLimitPolicy(f"read-{run}", read_capacity, NO_REFILL),
-        write=RateLimitPolicy(f"write-{run}", write_capacity, NO_REFILL),
-        trusted_proxies=tuple(ip_network(proxy) for proxy in proxies),
+    return Budgets(
+        RateLimits(
+            read=RateLimitPolicy(f"read-{run}", read_capacity, NO_REFILL),
+            write=RateLimitPolicy(f"write-{run}", write_capacity, NO_REFILL),
+        ),
+        TrustedProxies(tuple(ip_network(proxy) for proxy in proxies)),
     )
 
 
-ClientFactory = Callable[[RateLimitSettings, str], Awaitable[httpx.AsyncClient]]
+ClientFactory = Callable[[Budgets, str], Awaitable[httpx.AsyncClient]]
 
 
 @pytest.fixture
@@ -95,7 +114,7 @@ async def connect(servers: Servers) -> AsyncIterator[ClientFactory]:
     apps: dict[int, FastAPI] = {}
     clients: list[httpx.AsyncClient] = []
 
-    async def factory(settings: RateLimitSettings, address: str) -> httpx.AsyncClient:
+    async def factory(settings: Budgets, address: str) -> httpx.AsyncClient:
         key = id(settings)
         if key not in apps:
             containers[key] = make_container(servers.endpoints.redis_url, settings)
@@ -154,9 +173,9 @@ async def test_over_budget_is_429_in_the_error_envelope(connect: ClientFactory) 
     assert refused.status_code == 429
     error = refused.json()["error"]
     assert error["code"] == "rate_limited"
-    assert error["message"].startswith(f"too many {settings.write.name} requests; retry in ")
+    assert error["message"].startswith(f"too many {settings.limits.write.name} requests; retry in ")
     assert error["requestId"] == "rl-test-1"
-    assert error["details"]["policy"] == settings.write.name
+    assert error["details"]["policy"] == settings.limits.write.name
     retry_after = int(refused.headers["Retry-After"])
     assert retry_after >= 1
     assert error["details"]["retry_after_seconds"] == retry_after

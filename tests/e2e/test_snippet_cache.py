@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
-from swiftpaste.application.ports.snippets import ShortIdGenerator, SnippetCache
+from swiftpaste.application.ports.snippets import Representation, ShortIdGenerator, SnippetCache
 from swiftpaste.infrastructure.cache.snippet_cache import encode_value
 from swiftpaste.main.api import make_api
 from swiftpaste.main.settings import Settings
@@ -122,7 +122,9 @@ async def test_a_stale_write_after_an_invalidation_is_dropped(
     seen_generation = await redis.get(f"snippet:{short_id}:gen") or b"0"
     await client.put(f"{SNIPPETS}/{snippet['id']}", json={"title": "edited"}, headers=owner.auth)
     snippet_cache = await app.state.dishka_container.get(SnippetCache)
-    await snippet_cache.put(short_id, None, b"stale", 60, seen_generation, UUID(snippet["id"]))
+    await snippet_cache.put(
+        short_id, None, Representation.JSON, b"stale", 60, seen_generation, UUID(snippet["id"])
+    )
     assert await redis.get(f"snippet:{short_id}:vlatest") is None
 
 

@@ -35,7 +35,7 @@ from swiftpaste.infrastructure.messaging.relay import (
 )
 from swiftpaste.infrastructure.persistence.outbox import OutboxTopics, write_to_outbox
 from swiftpaste.main.api import make_api
-from swiftpaste.main.providers import kafka_topics
+from swiftpaste.main.providers.messaging import kafka_topics
 from swiftpaste.main.relay import build_relay, kafka_options, relay_engine
 from swiftpaste.main.settings import Settings
 from tests.conftest import PROJECT_ROOT, Servers, free_port, scratch_database

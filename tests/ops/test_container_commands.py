@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from swiftpaste.main.providers import kafka_topics
+from swiftpaste.main.providers.messaging import kafka_topics
 from swiftpaste.main.settings import Settings
 from tests.conftest import PROJECT_ROOT, free_port
 from tests.ops.conftest import DOCKER, DOCKER_ENV, OpsStack, read_env_file

@@ -4,8 +4,9 @@ import pytest
 
 from swiftpaste.application.auth.revocation import SessionRevoker
 from swiftpaste.application.auth.tokens import TokenLifetimes, TokenPairIssuer
+from swiftpaste.application.ports.rate_limit import RateLimitPolicy, RateLimits
 from swiftpaste.application.snippets.create_snippet import SnippetLimits
-from swiftpaste.application.snippets.read_snippet import CachePolicy
+from swiftpaste.application.snippets.read_snippet import CachePolicy, ReadSnippet
 from swiftpaste.application.snippets.share_snippet import SharePolicy
 from swiftpaste.domain.users import User
 from tests.unit.fakes import (
@@ -14,6 +15,7 @@ from tests.unit.fakes import (
     FakePasswordHasher,
     FakeRefreshTokenRepository,
     FakeRenderer,
+    FakeSessionRevocations,
     FakeShareTokens,
     FakeSnippetCache,
     FakeSnippetQueries,
@@ -34,6 +36,7 @@ CACHE_TTL_SECONDS = 300
 SHARE_DEFAULT_TTL_SECONDS = 3600
 SHARE_MIN_TTL_SECONDS = 60
 SHARE_MAX_TTL_SECONDS = 86_400
+READS_ALLOWED = 5
 
 
 @pytest.fixture
@@ -113,8 +116,13 @@ def snippet_queries(
 
 
 @pytest.fixture
-def snippet_cache(journal: list[str]) -> FakeSnippetCache:
-    return FakeSnippetCache(journal)
+def snippet_cache(journal: list[str], denylist: FakeDenylist) -> FakeSnippetCache:
+    return FakeSnippetCache(journal, denylist)
+
+
+@pytest.fixture
+def session_revocations(refresh_tokens: FakeRefreshTokenRepository) -> FakeSessionRevocations:
+    return FakeSessionRevocations(refresh_tokens)
 
 
 @pytest.fixture
@@ -166,4 +174,40 @@ def share_policy() -> SharePolicy:
         default_ttl_seconds=SHARE_DEFAULT_TTL_SECONDS,
         min_ttl_seconds=SHARE_MIN_TTL_SECONDS,
         max_ttl_seconds=SHARE_MAX_TTL_SECONDS,
+    )
+
+
+@pytest.fixture
+def rate_limits() -> RateLimits:
+    """Budgets that never refill during a test: `READS_ALLOWED` reads per key."""
+    return RateLimits(
+        read=RateLimitPolicy("read", READS_ALLOWED, 0.001),
+        write=RateLimitPolicy("write", 1, 0.001),
+    )
+
+
+@pytest.fixture
+def read_snippet(
+    snippet_cache: FakeSnippetCache,
+    snippet_queries: FakeSnippetQueries,
+    renderer: FakeRenderer,
+    codec: FakeAccessTokenCodec,
+    session_revocations: FakeSessionRevocations,
+    share_tokens: FakeShareTokens,
+    clock: FixedClock,
+    views: FakeViewRecorder,
+    cache_policy: CachePolicy,
+    rate_limits: RateLimits,
+) -> ReadSnippet:
+    return ReadSnippet(
+        snippet_cache,
+        snippet_queries,
+        renderer,
+        codec,
+        session_revocations,
+        share_tokens,
+        clock,
+        views,
+        cache_policy,
+        rate_limits,
     )

@@ -16,12 +16,13 @@ from uuid import UUID, uuid4
 
 from swiftpaste.application.auth.tokens import refresh_token_digest
 from swiftpaste.application.errors import EmailAlreadyRegistered, UsernameTaken
+from swiftpaste.application.ports.rate_limit import Admission, Admitted, RateLimitDecision
 from swiftpaste.application.ports.security import (
     AccessClaims,
     DenylistUnavailable,
     InvalidAccessToken,
 )
-from swiftpaste.application.ports.snippets import ShortIdTaken
+from swiftpaste.application.ports.snippets import Representation, ShortIdTaken
 from swiftpaste.application.ports.system import Clock
 from swiftpaste.application.snippets.read_models import (
     Author,
@@ -295,6 +296,21 @@ class FakeRefreshTokenRepository:
 
     def discard(self) -> None:
         self._staged = {key: replace(token) for key, token in self._committed.items()}
+
+
+class FakeSessionRevocations:
+    """Ended sessions as the committed refresh tokens record them; `asked` counts calls."""
+
+    def __init__(self, refresh_tokens: FakeRefreshTokenRepository) -> None:
+        self._refresh_tokens = refresh_tokens
+        self.asked = 0
+
+    async def is_revoked(self, session_id: UUID) -> bool:
+        self.asked += 1
+        return any(
+            token.family_id == session_id and token.revoked_at is not None
+            for token in self._refresh_tokens.committed_tokens()
+        )
 
 
 class FakePasswordHasher:
@@ -634,6 +650,7 @@ class FakeSnippetQueries:
 
 @dataclass(frozen=True, slots=True)
 class FakeCachedSnippet:
+    admitted: Admitted
     body: bytes | None
     generation: bytes | None
     snippet_id: UUID | None = None
@@ -646,10 +663,14 @@ class CacheEntry:
     snippet_id: UUID
 
 
+CacheKey = tuple[str, int | None, Representation]
+
+
 @dataclass(frozen=True, slots=True)
 class CachePut:
     short_id: str
     version: int | None
+    representation: Representation
     body: bytes
     ttl_seconds: int
     generation: bytes | None
@@ -659,21 +680,30 @@ class CachePut:
 
 
 class FakeSnippetCache:
-    """Cached response bodies keyed by (short_id, version), with a generation per snippet.
+    """Cached bodies keyed by (short_id, version, representation), a generation per snippet,
+    and the admission of the lookup: a bucket per key that never refills, and a denylist.
 
     `invalidate` drops the snippet's entries and bumps its generation; `put` stores only
-    when the generation it carries is still the current one. Every call is recorded;
-    with a `journal`, invalidations are also written there as "invalidate <short_id>".
+    when the generation it carries is still the current one. `unavailable` answers as an
+    unreachable Redis does: allowed, nothing checked, nothing found, nothing written back.
+    Every call is recorded; with a `journal`, invalidations are also written there as
+    "invalidate <short_id>".
     """
 
-    def __init__(self, journal: list[str] | None = None) -> None:
-        self.entries: dict[tuple[str, int | None], CacheEntry] = {}
-        """(short_id, version) -> what is stored there."""
-        self.gets: list[tuple[str, int | None]] = []
+    def __init__(
+        self, journal: list[str] | None = None, denylist: "FakeDenylist | None" = None
+    ) -> None:
+        self.entries: dict[CacheKey, CacheEntry] = {}
+        self.gets: list[CacheKey] = []
+        self.admissions: list[Admission] = []
         self.puts: list[CachePut] = []
         self.invalidations: list[tuple[str, int]] = []
+        self.spent: dict[str, int] = {}
+        """Requests taken from each budget key."""
+        self.unavailable = False
         self._generations: dict[str, int] = {}
         self._journal = journal
+        self._denylist = denylist
 
     def seed(
         self,
@@ -682,30 +712,77 @@ class FakeSnippetCache:
         body: bytes,
         ttl_seconds: int = 60,
         *,
+        representation: Representation = Representation.JSON,
         snippet_id: UUID | None = None,
     ) -> UUID:
         """Store an entry as if an earlier read had cached it; returns its snippet id."""
         if snippet_id is None:
             snippet_id = uuid4()
-        self.entries[(short_id, version)] = CacheEntry(body, ttl_seconds, snippet_id)
+        entry = CacheEntry(body, ttl_seconds, snippet_id)
+        self.entries[(short_id, version, representation)] = entry
         return snippet_id
 
     def generation(self, short_id: str) -> bytes:
         return str(self._generations.get(short_id, 0)).encode()
 
-    async def get(self, short_id: str, version: int | None) -> FakeCachedSnippet:
-        self.gets.append((short_id, version))
-        entry = self.entries.get((short_id, version))
+    async def look_up(
+        self,
+        admission: Admission,
+        short_id: str,
+        version: int | None,
+        representation: Representation,
+    ) -> FakeCachedSnippet:
+        self.admissions.append(admission)
+        policy = admission.policy
+        if self.unavailable:
+            decision = RateLimitDecision(
+                allowed=True,
+                limit=policy.capacity,
+                remaining=policy.capacity,
+                reset_seconds=0,
+                retry_after_seconds=0,
+            )
+            return FakeCachedSnippet(Admitted(decision, None), body=None, generation=None)
+        spent = self.spent.get(admission.budget_key, 0)
+        if spent >= policy.capacity:
+            decision = RateLimitDecision(
+                allowed=False,
+                limit=policy.capacity,
+                remaining=0,
+                reset_seconds=60,
+                retry_after_seconds=60,
+            )
+            return FakeCachedSnippet(Admitted(decision, None), body=None, generation=None)
+        self.spent[admission.budget_key] = spent + 1
+        decision = RateLimitDecision(
+            allowed=True,
+            limit=policy.capacity,
+            remaining=policy.capacity - spent - 1,
+            reset_seconds=1,
+            retry_after_seconds=0,
+        )
+        claims = admission.claims
+        revoked = None
+        if claims is not None:
+            assert self._denylist is not None, "give the fake cache the denylist"
+            revoked = await self._denylist.is_revoked(claims.token_id, claims.session_id)
+            if revoked:
+                return FakeCachedSnippet(Admitted(decision, revoked), body=None, generation=None)
+        key = (short_id, version, representation)
+        self.gets.append(key)
+        entry = self.entries.get(key)
+        admitted = Admitted(decision, revoked)
         if entry is None:
-            return FakeCachedSnippet(body=None, generation=self.generation(short_id))
+            return FakeCachedSnippet(admitted, body=None, generation=self.generation(short_id))
         return FakeCachedSnippet(
-            body=entry.body, generation=self.generation(short_id), snippet_id=entry.snippet_id
+            admitted, entry.body, self.generation(short_id), snippet_id=entry.snippet_id
         )
 
     async def put(
         self,
         short_id: str,
         version: int | None,
+        representation: Representation,
         body: bytes,
         ttl_seconds: int,
         generation: bytes | None,
@@ -713,10 +790,13 @@ class FakeSnippetCache:
     ) -> None:
         stored = generation is not None and generation == self.generation(short_id)
         self.puts.append(
-            CachePut(short_id, version, body, ttl_seconds, generation, snippet_id, stored)
+            CachePut(
+                short_id, version, representation, body, ttl_seconds, generation, snippet_id, stored
+            )
         )
         if stored:
-            self.entries[(short_id, version)] = CacheEntry(body, ttl_seconds, snippet_id)
+            entry = CacheEntry(body, ttl_seconds, snippet_id)
+            self.entries[(short_id, version, representation)] = entry
 
     async def invalidate(self, short_id: str, latest_version: int) -> None:
         self.invalidations.append((short_id, latest_version))
@@ -775,13 +855,21 @@ class SequenceShortIds:
 
 
 class FakeRenderer:
-    """Renders `<short_id> v<n> by <author>: <content>` and counts its calls."""
+    """Renders `<short_id> v<n> by <author>: <content>` (raw: the content) and counts its
+    calls."""
 
     def __init__(self) -> None:
         self.renders = 0
 
-    def render(self, details: SnippetDetails, version: SnippetVersion) -> bytes:
+    def render(
+        self,
+        details: SnippetDetails,
+        version: SnippetVersion,
+        representation: Representation = Representation.JSON,
+    ) -> bytes:
         self.renders += 1
+        if representation is Representation.RAW:
+            return version.content.encode()
         return (
             f"{details.snippet.short_id} v{version.number} by {details.author.username}: "
             f"{version.content}"

@@ -56,6 +56,13 @@ class DependencyUnavailable(ApplicationError):
     """A backing service the use case needs is unreachable; retrying later may work."""
 
 
+class DatabaseUnavailable(DependencyUnavailable):
+    """PostgreSQL is unreachable, has no connection free, or timed out."""
+
+    def __init__(self) -> None:
+        super().__init__("the database is unavailable or timed out; try again shortly")
+
+
 class ContentTooLarge(ApplicationError):
     """The content is larger than the configured limit."""
 

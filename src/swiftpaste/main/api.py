@@ -13,13 +13,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.types import ASGIApp
 
 from swiftpaste.application.ports.rate_limit import RateLimitExceeded
-from swiftpaste.application.ports.security import AccessTokenCodec
-from swiftpaste.application.ports.snippets import ViewRecorder
-from swiftpaste.application.ports.system import Clock
-from swiftpaste.application.search.search_snippets import SearchSnippets
-from swiftpaste.application.snippets.read_snippet import ReadUncachedSnippet
-from swiftpaste.infrastructure.cache.hot_read import RedisHotReads
-from swiftpaste.infrastructure.cache.resp import LeanRedis
 from swiftpaste.infrastructure.messaging.views import KafkaViewPublisher
 from swiftpaste.main.heap import settle_after_startup
 from swiftpaste.main.logging import DirectJsonLines, configure_logging
@@ -28,18 +21,9 @@ from swiftpaste.main.settings import Settings, load_settings
 from swiftpaste.presentation.http import auth, health, search, snippets, users
 from swiftpaste.presentation.http.body_limit import BodyLimitMiddleware
 from swiftpaste.presentation.http.errors import install_error_handlers, unavailable_handler
-from swiftpaste.presentation.http.fast_read import FastReadLane, FastReadServices, FastReadWiring
-from swiftpaste.presentation.http.fast_search import (
-    FastSearchLane,
-    FastSearchServices,
-    FastSearchWiring,
-)
 from swiftpaste.presentation.http.metrics import HTTP_METRICS
 from swiftpaste.presentation.http.middleware import RequestContextMiddleware, access_logger
-from swiftpaste.presentation.http.rate_limit import (
-    RateLimitSettings,
-    rate_limit_exceeded_handler,
-)
+from swiftpaste.presentation.http.rate_limit import rate_limit_exceeded_handler
 
 _QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE when statement_timeout cancels a query
 
@@ -79,8 +63,6 @@ def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False
     """The API; `settle_heap` (a process of its own, as `serve` runs it): once started,
     settle the garbage collector (`heap.settle_after_startup`)."""
     container = make_container(settings, *providers)
-    fast_reads = FastReadWiring(cors_enabled=bool(settings.cors_allow_origins))
-    fast_searches = FastSearchWiring(cors_enabled=bool(settings.cors_allow_origins))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -88,35 +70,11 @@ def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False
         # the API serves (readiness reports Kafka degraded until then).
         views = await container.get(KafkaViewPublisher)
         views.start()
-        hot_reads = _hot_reads(settings)
-        if hot_reads is not None:
-            fast_reads.services = FastReadServices(
-                hot_reads=hot_reads,
-                views=await container.get(ViewRecorder),
-                clock=await container.get(Clock),
-                limits=await container.get(RateLimitSettings),
-                codec=await container.get(AccessTokenCodec),
-                uncached_reads=(
-                    await container.get(ReadUncachedSnippet)
-                    if settings.db_fast_read_connections
-                    else None
-                ),
-            )
-            fast_searches.services = FastSearchServices(
-                budget=hot_reads,
-                search=await container.get(SearchSnippets),
-                limits=await container.get(RateLimitSettings),
-                codec=await container.get(AccessTokenCodec),
-            )
         if settle_heap:
             settle_after_startup()
         try:
             yield
         finally:
-            fast_reads.services = None
-            fast_searches.services = None
-            if hot_reads is not None:
-                await hot_reads.aclose()
             await views.stop()
             await container.close()
             HTTP_METRICS.flush()  # the last requests' samples, before the process ends
@@ -155,10 +113,6 @@ def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False
         )
     setup_dishka(container, app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.request_body_limit)
-    # A plain search, answered before routing (inside the read lane: reads come first).
-    app.add_middleware(FastSearchLane, wiring=fast_searches)
-    # The anonymous cache-hit read, answered before routing; inside the request context.
-    app.add_middleware(FastReadLane, wiring=fast_reads)
     # Around everything, the catch-all 500 included: it sees every request and response.
     app.around_stack = partial(
         RequestContextMiddleware,
@@ -166,14 +120,6 @@ def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False
         access_lines=DirectJsonLines(access_logger),
     )
     return app
-
-
-def _hot_reads(settings: Settings) -> RedisHotReads | None:
-    """The fast read lane's Redis access, unless the Redis URL needs what its client lacks."""
-    client = LeanRedis.from_url(
-        settings.redis_url, socket_timeout_seconds=settings.redis_socket_timeout_seconds
-    )
-    return None if client is None else RedisHotReads(client)
 
 
 _database_unavailable = unavailable_handler(

@@ -2,8 +2,7 @@
 
 from collections.abc import AsyncIterator
 
-from dishka import Provider, Scope, provide
-from redis.asyncio import Redis
+from dishka import Provider, Scope, alias, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from swiftpaste.application.ports.consumers import (
@@ -23,7 +22,7 @@ from swiftpaste.infrastructure.persistence.search_documents import (
     SqlaSnippetSnapshots,
 )
 from swiftpaste.infrastructure.persistence.view_counts import SqlaViewLedger
-from swiftpaste.main.providers import engine_options
+from swiftpaste.main.providers.database import engine_options
 from swiftpaste.main.settings import Settings
 
 
@@ -38,10 +37,7 @@ class ConsumerProvider(Provider):
         yield engine
         await engine.dispose()
 
-    @provide(scope=Scope.APP)
-    def cache_evictor(self, redis: Redis, settings: Settings) -> CacheEvictor:
-        # The same generation lifetime as the API's cache, whose keys it evicts.
-        return RedisSnippetCache(redis, generation_ttl_seconds=2 * settings.cache_ttl_seconds)
+    cache_evictor = alias(source=RedisSnippetCache, provides=CacheEvictor)
 
     evict_cached_snippet = provide(EvictCachedSnippet, scope=Scope.APP)
 

@@ -30,7 +30,8 @@ from swiftpaste.infrastructure.messaging.consumer_lag import ConsumerLagMonitor,
 from swiftpaste.infrastructure.outages import is_transient_failure
 from swiftpaste.main.consumer_providers import ConsumerProvider
 from swiftpaste.main.logging import configure_logging
-from swiftpaste.main.providers import InfrastructureProvider, PersistenceProvider, kafka_topics
+from swiftpaste.main.providers import infrastructure_providers
+from swiftpaste.main.providers.messaging import kafka_topics
 from swiftpaste.main.settings import Settings
 from swiftpaste.main.worker_runtime import run_until_signalled, run_worker
 from swiftpaste.presentation.consumers.cache import subscribe_cache
@@ -103,8 +104,7 @@ def _subscriber(name: str) -> Subscribe:
 
 def _container(settings: Settings | None, *providers: Provider) -> AsyncContainer:
     return make_async_container(
-        InfrastructureProvider(),
-        PersistenceProvider(),
+        *infrastructure_providers(),
         ConsumerProvider(),
         FastStreamProvider(),
         *providers,

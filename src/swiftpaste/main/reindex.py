@@ -8,7 +8,7 @@ from dishka import make_async_container
 from swiftpaste.application.search.rebuild_index import RebuildReport, RebuildSearchIndex
 from swiftpaste.main.consumer_providers import ConsumerProvider
 from swiftpaste.main.logging import configure_logging
-from swiftpaste.main.providers import InfrastructureProvider, PersistenceProvider
+from swiftpaste.main.providers import infrastructure_providers
 from swiftpaste.main.settings import Settings
 
 PAGE_SIZE = 500
@@ -16,8 +16,7 @@ PAGE_SIZE = 500
 
 async def reindex(settings: Settings, page_size: int = PAGE_SIZE) -> RebuildReport:
     container = make_async_container(
-        InfrastructureProvider(),
-        PersistenceProvider(),
+        *infrastructure_providers(),
         ConsumerProvider(),
         context={Settings: settings},
     )

@@ -18,7 +18,7 @@ from swiftpaste.infrastructure.messaging.relay import (
 )
 from swiftpaste.infrastructure.persistence.engine import EngineOptions, make_engine
 from swiftpaste.main.logging import configure_logging
-from swiftpaste.main.providers import kafka_topics
+from swiftpaste.main.providers.messaging import kafka_topics
 from swiftpaste.main.settings import Settings
 from swiftpaste.main.worker_runtime import run_until_signalled, run_worker
 from swiftpaste.presentation.http.worker_probes import WorkerProbes

@@ -53,10 +53,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_slow_query_seconds: float = Field(default=0.5, gt=0)
-    # The fast read lane's own connections, for the reads the cache cannot answer; 0: none.
-    db_fast_read_connections: int = Field(default=8, ge=0)
-    # Search's own connections (tuned for its one statement), opened on demand.
-    db_search_connections: int = Field(default=4, ge=1)
+    # The API's read pool (snippet reads, listings, search), opened on demand.
+    db_read_connections: int = Field(default=10, ge=1)
 
     redis_url: str
     redis_socket_timeout_seconds: float = Field(default=0.1, gt=0)

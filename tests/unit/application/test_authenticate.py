@@ -16,6 +16,7 @@ from tests.unit.fakes import (
     FakeAccessTokenCodec,
     FakeDenylist,
     FakeRefreshTokenRepository,
+    FakeSessionRevocations,
     FakeUnitOfWork,
     FakeUserRepository,
     FixedClock,
@@ -28,9 +29,9 @@ def authenticate(
     codec: FakeAccessTokenCodec,
     denylist: FakeDenylist,
     users: FakeUserRepository,
-    refresh_tokens: FakeRefreshTokenRepository,
+    session_revocations: FakeSessionRevocations,
 ) -> Authenticate:
-    return Authenticate(codec, denylist, users, refresh_tokens)
+    return Authenticate(codec, denylist, session_revocations, users)
 
 
 @pytest.fixture
@@ -130,9 +131,11 @@ async def test_with_the_denylist_unavailable_a_token_of_a_revoked_session_is_ref
     codec: FakeAccessTokenCodec,
     denylist: FakeDenylist,
     refresh_tokens: FakeRefreshTokenRepository,
+    uow: FakeUnitOfWork,
     clock: FixedClock,
 ) -> None:
     await refresh_tokens.revoke_family(codec.decode(pair.access_token).session_id, clock.now())
+    await uow.commit()  # a logout, done
     denylist.unavailable = True
     with pytest.raises(NotAuthenticated, match="revoked"):
         await authenticate(pair.access_token)

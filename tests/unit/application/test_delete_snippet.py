@@ -5,19 +5,15 @@ from uuid import uuid4
 import pytest
 
 from swiftpaste.application.snippets.delete_snippet import DeleteSnippet
-from swiftpaste.application.snippets.read_snippet import CachePolicy, ReadSnippet, ReadSnippetQuery
+from swiftpaste.application.snippets.read_snippet import ReadSnippet, ReadSnippetQuery
 from swiftpaste.domain.errors import NotSnippetOwner, SnippetNotFound
 from swiftpaste.domain.events import SnippetDeleted
 from swiftpaste.domain.snippets import Snippet
 from swiftpaste.domain.users import User
 from tests.unit.fakes import (
-    FakeRenderer,
-    FakeShareTokens,
     FakeSnippetCache,
-    FakeSnippetQueries,
     FakeSnippetRepository,
     FakeUnitOfWork,
-    FakeViewRecorder,
     FixedClock,
     a_snippet,
 )
@@ -73,23 +69,13 @@ async def test_the_cache_is_invalidated_after_the_commit(
 
 
 async def test_a_deleted_snippet_is_no_longer_served_from_the_cache(
-    delete: DeleteSnippet,
-    snippet: Snippet,
-    owner: User,
-    snippet_cache: FakeSnippetCache,
-    snippet_queries: FakeSnippetQueries,
-    share_tokens: FakeShareTokens,
-    clock: FixedClock,
-    cache_policy: CachePolicy,
-    views: FakeViewRecorder,
+    delete: DeleteSnippet, snippet: Snippet, owner: User, read_snippet: ReadSnippet
 ) -> None:
-    read = ReadSnippet(
-        snippet_cache, snippet_queries, FakeRenderer(), share_tokens, clock, cache_policy, views
-    )
-    await read(ReadSnippetQuery(short_id=SHORT_ID))  # now cached
+    read = ReadSnippetQuery(short_id=SHORT_ID, address_key="ip:198.51.100.7")
+    await read_snippet(read)  # now cached
     await delete(snippet.id, owner.id)
     with pytest.raises(SnippetNotFound):
-        await read(ReadSnippetQuery(short_id=SHORT_ID))
+        await read_snippet(read)
 
 
 async def test_deleting_by_someone_else_is_refused_without_commit_or_invalidation(

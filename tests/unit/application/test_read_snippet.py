@@ -1,86 +1,53 @@
-"""ReadSnippet (cache first, public versions cached), ReadUncachedSnippet (what the cache
-never holds, for the fast read lane) and ReadSnippetContent (the raw text)."""
+"""ReadSnippet: one admission and cache lookup, then the snippet's rules on a miss."""
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from uuid import UUID
 
 import pytest
 
-from swiftpaste.application.snippets.read_snippet import (
-    CachePolicy,
-    ReadSnippet,
-    ReadSnippetContent,
-    ReadSnippetQuery,
-    ReadUncachedSnippet,
-)
+from swiftpaste.application.errors import NotAuthenticated
+from swiftpaste.application.ports.rate_limit import RateLimitExceeded, user_budget
+from swiftpaste.application.ports.snippets import Representation
+from swiftpaste.application.snippets.read_snippet import ReadSnippet, ReadSnippetQuery
 from swiftpaste.domain.errors import ShareExpired, SnippetNotFound, VersionNotFound
 from swiftpaste.domain.events import SnippetViewed
 from swiftpaste.domain.snippets import Snippet, Visibility
 from swiftpaste.domain.users import User
-from tests.unit.conftest import CACHE_TTL_SECONDS
+from tests.unit.conftest import CACHE_TTL_SECONDS, READS_ALLOWED
 from tests.unit.fakes import (
     DEFAULT_NOW,
     CacheEntry,
     CachePut,
+    FakeAccessTokenCodec,
+    FakeDenylist,
+    FakeRefreshTokenRepository,
     FakeRenderer,
+    FakeSessionRevocations,
     FakeShareTokens,
     FakeSnippetCache,
     FakeSnippetQueries,
     FakeSnippetRepository,
     FakeViewRecorder,
     FixedClock,
+    a_refresh_token,
     a_snippet,
+    access_claims,
 )
 
 SHORT_ID = "abc12345"
+ADDRESS = "ip:198.51.100.7"
 
 
 @pytest.fixture
-def read_snippet(
-    snippet_cache: FakeSnippetCache,
-    snippet_queries: FakeSnippetQueries,
-    renderer: FakeRenderer,
-    share_tokens: FakeShareTokens,
-    clock: FixedClock,
-    cache_policy: CachePolicy,
-    views: FakeViewRecorder,
-) -> ReadSnippet:
-    return ReadSnippet(
-        snippet_cache, snippet_queries, renderer, share_tokens, clock, cache_policy, views
-    )
+def tokens(codec: FakeAccessTokenCodec) -> Callable[[User], str]:
+    """An access token for a user, as log-in would issue."""
 
+    def token(user: User) -> str:
+        return codec.encode(access_claims(user_id=user.id))
 
-@pytest.fixture
-def read_content(
-    snippet_queries: FakeSnippetQueries,
-    share_tokens: FakeShareTokens,
-    clock: FixedClock,
-    views: FakeViewRecorder,
-) -> ReadSnippetContent:
-    return ReadSnippetContent(snippet_queries, share_tokens, clock, views)
-
-
-@pytest.fixture
-def read_uncached(
-    snippet_queries: FakeSnippetQueries,
-    renderer: FakeRenderer,
-    share_tokens: FakeShareTokens,
-    clock: FixedClock,
-    views: FakeViewRecorder,
-) -> ReadUncachedSnippet:
-    return ReadUncachedSnippet(snippet_queries, renderer, share_tokens, clock, views)
-
-
-Read = Callable[[ReadSnippetQuery], Awaitable[object]]
-
-
-@pytest.fixture(params=["read_snippet", "read_content", "read_uncached"])
-def any_read(request: pytest.FixtureRequest) -> Read:
-    """Each of the three reads in turn: they share one set of access rules."""
-    read: Read = request.getfixturevalue(request.param)
-    return read
+    return token
 
 
 def seed(
@@ -122,13 +89,16 @@ def share_privately(
 def query(
     *,
     version: int | None = None,
-    reader: User | None = None,
+    access_token: str | None = None,
     token: str | None = None,
+    representation: Representation = Representation.JSON,
 ) -> ReadSnippetQuery:
     return ReadSnippetQuery(
         short_id=SHORT_ID,
         version=version,
-        reader_id=reader.id if reader is not None else None,
+        representation=representation,
+        access_token=access_token,
+        address_key=ADDRESS,
         share_token=token,
     )
 
@@ -158,6 +128,7 @@ def arrange(
     owner: User,
     stranger: User,
     clock: FixedClock,
+    tokens: Callable[[User], str],
 ) -> Callable[[Situation], ReadSnippetQuery]:
     """Seeds the snippet of a situation, moves the clock on, and returns the query to read."""
 
@@ -174,14 +145,126 @@ def arrange(
             )
             if token == SHARED:
                 token = share_privately(snippets, share_tokens, snippet, clock)
+            reader = {"owner": owner, "stranger": stranger, None: None}[situation.reader]
+            access_token = tokens(reader) if reader is not None else None
             clock.advance(situation.read_after)
             if situation.deleted:
                 snippet.delete(deleter_id=owner.id, now=clock.now())
                 snippets.seed(snippet)
-        reader = {"owner": owner, "stranger": stranger, None: None}[situation.reader]
-        return query(version=situation.version, reader=reader, token=token)
+        else:
+            access_token = None
+        return query(version=situation.version, access_token=access_token, token=token)
 
     return arrange
+
+
+# --- admission: the read budget and the token ----------------------------------------
+
+
+async def test_a_read_spends_one_request_of_the_address_budget(
+    read_snippet: ReadSnippet, snippet_cache: FakeSnippetCache
+) -> None:
+    snippet_cache.seed(SHORT_ID, None, b"cached")
+    read = await read_snippet(query())
+    assert snippet_cache.spent == {ADDRESS: 1}
+    assert (read.decision.allowed, read.decision.remaining) == (True, READS_ALLOWED - 1)
+
+
+async def test_a_signed_in_reader_spends_their_own_budget(
+    read_snippet: ReadSnippet,
+    snippet_cache: FakeSnippetCache,
+    owner: User,
+    tokens: Callable[[User], str],
+) -> None:
+    snippet_cache.seed(SHORT_ID, None, b"cached")
+    await read_snippet(query(access_token=tokens(owner)))
+    await read_snippet(query(access_token=tokens(owner)))  # another token, the same user
+    assert snippet_cache.spent == {user_budget(owner.id): 2}
+
+
+async def test_an_empty_budget_refuses_the_read_before_anything_else(
+    read_snippet: ReadSnippet,
+    snippet_cache: FakeSnippetCache,
+    snippet_queries: FakeSnippetQueries,
+    snippets: FakeSnippetRepository,
+    views: FakeViewRecorder,
+    owner: User,
+) -> None:
+    seed(snippets, owner, visibility=Visibility.PRIVATE)
+    snippet_cache.spent[ADDRESS] = READS_ALLOWED
+    with pytest.raises(RateLimitExceeded) as refused:
+        await read_snippet(query())
+    assert refused.value.decision.retry_after_seconds > 0
+    assert (snippet_queries.calls, views.views) == ([], [])
+
+
+async def test_an_invalid_token_is_refused_once_its_address_paid(
+    read_snippet: ReadSnippet, snippet_cache: FakeSnippetCache, views: FakeViewRecorder
+) -> None:
+    snippet_cache.seed(SHORT_ID, None, b"cached")
+    with pytest.raises(NotAuthenticated, match="invalid or expired"):
+        await read_snippet(query(access_token="forged"))
+    assert snippet_cache.spent == {ADDRESS: 1}
+    assert views.views == []
+
+
+@pytest.mark.parametrize("cached", [True, False], ids=["hit", "miss"])
+async def test_a_logged_out_token_is_refused(
+    read_snippet: ReadSnippet,
+    snippet_cache: FakeSnippetCache,
+    snippets: FakeSnippetRepository,
+    denylist: FakeDenylist,
+    codec: FakeAccessTokenCodec,
+    owner: User,
+    tokens: Callable[[User], str],
+    *,
+    cached: bool,
+) -> None:
+    seed(snippets, owner)
+    if cached:
+        snippet_cache.seed(SHORT_ID, None, b"cached")
+    token = tokens(owner)
+    await denylist.revoke_token(codec.decode(token).token_id, DEFAULT_NOW + timedelta(hours=1))
+    with pytest.raises(NotAuthenticated, match="revoked"):
+        await read_snippet(query(access_token=token))
+
+
+async def test_without_the_cache_the_database_says_whether_a_session_ended(
+    read_snippet: ReadSnippet,
+    snippet_cache: FakeSnippetCache,
+    snippets: FakeSnippetRepository,
+    refresh_tokens: FakeRefreshTokenRepository,
+    session_revocations: FakeSessionRevocations,
+    codec: FakeAccessTokenCodec,
+    owner: User,
+) -> None:
+    seed(snippets, owner)
+    snippet_cache.unavailable = True
+    live, ended = access_claims(user_id=owner.id), access_claims(user_id=owner.id)
+    refresh_tokens.seed(a_refresh_token(user_id=owner.id, family_id=live.session_id))
+    refresh_tokens.seed(
+        a_refresh_token(user_id=owner.id, family_id=ended.session_id, revoked_at=DEFAULT_NOW)
+    )
+    read = await read_snippet(query(access_token=codec.encode(live)))
+    assert read.decision.allowed
+    with pytest.raises(NotAuthenticated, match="revoked"):
+        await read_snippet(query(access_token=codec.encode(ended)))
+    assert session_revocations.asked == 2
+
+
+async def test_without_the_cache_an_anonymous_read_comes_from_the_database(
+    read_snippet: ReadSnippet,
+    snippet_cache: FakeSnippetCache,
+    snippets: FakeSnippetRepository,
+    session_revocations: FakeSessionRevocations,
+    owner: User,
+) -> None:
+    seed(snippets, owner, content="print('hi')")
+    snippet_cache.unavailable = True
+    read = await read_snippet(query())
+    assert read.body == f"{SHORT_ID} v1 by owner: print('hi')".encode()
+    assert snippet_cache.puts == [] or not any(put.stored for put in snippet_cache.puts)
+    assert session_revocations.asked == 0
 
 
 # --- the cache ---------------------------------------------------------------------
@@ -194,7 +277,7 @@ async def test_a_cache_hit_returns_the_cached_bytes_without_querying(
     renderer: FakeRenderer,
 ) -> None:
     snippet_cache.seed(SHORT_ID, 2, b"cached body")
-    assert await read_snippet(query(version=2)) == b"cached body"
+    assert (await read_snippet(query(version=2))).body == b"cached body"
     assert (snippet_queries.calls, renderer.renders) == ([], 0)
 
 
@@ -203,14 +286,14 @@ async def test_the_cache_is_looked_up_by_short_id_and_asked_version(
 ) -> None:
     snippet_cache.seed(SHORT_ID, None, b"latest")
     await read_snippet(query())
-    assert snippet_cache.gets == [(SHORT_ID, None)]
+    assert snippet_cache.gets == [(SHORT_ID, None, Representation.JSON)]
 
 
 async def test_a_miss_returns_the_rendered_body(
     read_snippet: ReadSnippet, snippets: FakeSnippetRepository, owner: User
 ) -> None:
     seed(snippets, owner, content="print('hi')")
-    assert await read_snippet(query()) == f"{SHORT_ID} v1 by owner: print('hi')".encode()
+    assert (await read_snippet(query())).body == f"{SHORT_ID} v1 by owner: print('hi')".encode()
 
 
 async def test_a_miss_caches_a_public_version_for_the_policy_ttl(
@@ -220,11 +303,12 @@ async def test_a_miss_caches_a_public_version_for_the_policy_ttl(
     owner: User,
 ) -> None:
     snippet = seed(snippets, owner)
-    body = await read_snippet(query(version=1))
+    body = (await read_snippet(query(version=1))).body
     assert snippet_cache.puts == [
         CachePut(
             short_id=SHORT_ID,
             version=1,
+            representation=Representation.JSON,
             body=body,
             ttl_seconds=CACHE_TTL_SECONDS,
             generation=snippet_cache.generation(SHORT_ID),
@@ -243,7 +327,7 @@ async def test_a_cached_read_is_served_from_the_cache_the_next_time(
     seed(snippets, owner)
     first = await read_snippet(query())
     second = await read_snippet(query())
-    assert first == second
+    assert first.body == second.body
     assert snippet_queries.calls == ["find"]
 
 
@@ -297,7 +381,7 @@ async def test_a_version_that_must_not_outlive_its_read_is_returned_but_not_cach
     arrange: Callable[[Situation], ReadSnippetQuery],
     situation: Situation,
 ) -> None:
-    body = await read_snippet(arrange(situation))
+    body = (await read_snippet(arrange(situation))).body
     assert situation.content.encode() in body
     assert snippet_cache.puts == []
 
@@ -333,9 +417,9 @@ async def test_a_put_after_an_earlier_invalidation_is_stored(
 ) -> None:
     snippet = seed(snippets, owner)
     await snippet_cache.invalidate(SHORT_ID, 1)
-    body = await read_snippet(query())
+    body = (await read_snippet(query())).body
     assert snippet_cache.entries == {
-        (SHORT_ID, None): CacheEntry(body, CACHE_TTL_SECONDS, snippet.id)
+        (SHORT_ID, None, Representation.JSON): CacheEntry(body, CACHE_TTL_SECONDS, snippet.id)
     }
 
 
@@ -367,63 +451,21 @@ REFUSALS: dict[str, tuple[Situation, type[Exception]]] = {
 
 
 @pytest.mark.parametrize(("situation", "error"), REFUSALS.values(), ids=REFUSALS.keys())
+@pytest.mark.parametrize("representation", list(Representation))
 async def test_a_refused_read_records_no_view_and_caches_nothing(
-    any_read: Read,
+    read_snippet: ReadSnippet,
     arrange: Callable[[Situation], ReadSnippetQuery],
     snippet_cache: FakeSnippetCache,
     views: FakeViewRecorder,
     situation: Situation,
     error: type[Exception],
+    representation: Representation,
 ) -> None:
-    read = arrange(situation)
+    read = replace(arrange(situation), representation=representation)
     with pytest.raises(error):
-        await any_read(read)
+        await read_snippet(read)
     assert views.views == []
     assert snippet_cache.puts == []
-
-
-# --- ReadSnippetContent --------------------------------------------------------------
-
-
-async def test_the_content_of_the_latest_version_is_returned(
-    read_content: ReadSnippetContent,
-    snippets: FakeSnippetRepository,
-    owner: User,
-    clock: FixedClock,
-) -> None:
-    snippet = seed(snippets, owner, content="v1")
-    snippet.revise(editor_id=owner.id, now=clock.now(), content="v2")
-    snippets.seed(snippet)
-    assert await read_content(query()) == "v2"
-    assert await read_content(query(version=1)) == "v1"
-
-
-async def test_private_content_is_returned_to_its_owner_and_to_a_share_token(
-    read_content: ReadSnippetContent,
-    snippets: FakeSnippetRepository,
-    share_tokens: FakeShareTokens,
-    owner: User,
-    clock: FixedClock,
-) -> None:
-    snippet = seed(snippets, owner, visibility=Visibility.PRIVATE, content="secret")
-    token = share_privately(snippets, share_tokens, snippet, clock)
-    assert await read_content(query(reader=owner)) == "secret"
-    assert await read_content(query(token=token)) == "secret"
-
-
-async def test_content_behind_a_closed_share_window_is_expired_except_for_the_owner(
-    read_content: ReadSnippetContent,
-    snippets: FakeSnippetRepository,
-    share_tokens: FakeShareTokens,
-    owner: User,
-    clock: FixedClock,
-) -> None:
-    snippet = seed(snippets, owner, visibility=Visibility.PRIVATE, content="secret")
-    token = share_privately(snippets, share_tokens, snippet, clock, ttl=timedelta(minutes=1))
-    clock.advance(timedelta(minutes=1))
-    with pytest.raises(ShareExpired):
-        await read_content(query(token=token))
-    assert await read_content(query(reader=owner)) == "secret"
 
 
 # --- views ---------------------------------------------------------------------------
@@ -481,6 +523,7 @@ async def test_a_miss_and_the_hit_after_it_record_one_view_each_of_the_same_snip
 
 async def test_a_private_read_by_its_owner_or_a_share_token_is_a_view(
     read_snippet: ReadSnippet,
+    tokens: Callable[[User], str],
     snippets: FakeSnippetRepository,
     share_tokens: FakeShareTokens,
     views: FakeViewRecorder,
@@ -489,102 +532,56 @@ async def test_a_private_read_by_its_owner_or_a_share_token_is_a_view(
 ) -> None:
     snippet = seed(snippets, owner, visibility=Visibility.PRIVATE)
     token = share_privately(snippets, share_tokens, snippet, clock)
-    await read_snippet(query(reader=owner))
+    await read_snippet(query(access_token=tokens(owner)))
     await read_snippet(query(version=1, token=token))
     assert views.views == [viewed(snippet.id, None, clock), viewed(snippet.id, 1, clock)]
 
 
-async def test_reading_the_content_records_a_view(
-    read_content: ReadSnippetContent,
+# --- raw -------------------------------------------------------------------------------
+
+
+async def test_raw_is_the_content_of_the_asked_version(
+    read_snippet: ReadSnippet,
     snippets: FakeSnippetRepository,
-    views: FakeViewRecorder,
     owner: User,
     clock: FixedClock,
 ) -> None:
-    snippet = seed(snippets, owner)
-    await read_content(query())
-    await read_content(query(version=1))
-    assert views.views == [viewed(snippet.id, None, clock), viewed(snippet.id, 1, clock)]
+    snippet = seed(snippets, owner, content="v1")
+    snippet.revise(editor_id=owner.id, now=clock.now(), content="v2")
+    snippets.seed(snippet)
+    raw = Representation.RAW
+    assert (await read_snippet(query(representation=raw))).body == b"v2"
+    assert (await read_snippet(query(version=1, representation=raw))).body == b"v1"
 
 
-# --- ReadUncachedSnippet ----------------------------------------------------------------
-
-
-async def test_uncached_a_private_version_is_rendered_for_its_owner_and_recorded(
-    read_uncached: ReadUncachedSnippet,
+async def test_raw_and_json_are_cached_apart(
+    read_snippet: ReadSnippet,
     snippets: FakeSnippetRepository,
-    views: FakeViewRecorder,
+    snippet_cache: FakeSnippetCache,
+    snippet_queries: FakeSnippetQueries,
     owner: User,
-    clock: FixedClock,
 ) -> None:
-    snippet = seed(snippets, owner, visibility=Visibility.PRIVATE, content="secret")
-    body = await read_uncached(query(reader=owner, version=1))
-    assert body == b"abc12345 v1 by " + owner.username.encode() + b": secret"
-    assert views.views == [viewed(snippet.id, 1, clock)]
+    seed(snippets, owner, content="print('hi')")
+    for _ in range(2):
+        assert (await read_snippet(query(representation=Representation.RAW))).body == (
+            b"print('hi')"
+        )
+        assert (await read_snippet(query())).body.endswith(b": print('hi')")
+    assert snippet_queries.calls == ["find", "find"]
+    assert {key[2] for key in snippet_cache.entries} == set(Representation)
 
 
-async def test_uncached_a_share_token_opens_its_private_version(
-    read_uncached: ReadUncachedSnippet,
+async def test_private_raw_content_is_read_by_its_owner_and_a_share_token(
+    read_snippet: ReadSnippet,
     snippets: FakeSnippetRepository,
     share_tokens: FakeShareTokens,
     owner: User,
     clock: FixedClock,
+    tokens: Callable[[User], str],
 ) -> None:
     snippet = seed(snippets, owner, visibility=Visibility.PRIVATE, content="secret")
     token = share_privately(snippets, share_tokens, snippet, clock)
-    body = await read_uncached(query(token=token))
-    assert body is not None
-    assert body.endswith(b"secret")
-
-
-async def test_uncached_a_public_version_is_left_to_the_cache_first_read(
-    read_uncached: ReadUncachedSnippet,
-    snippets: FakeSnippetRepository,
-    renderer: FakeRenderer,
-    views: FakeViewRecorder,
-    owner: User,
-) -> None:
-    seed(snippets, owner)
-    assert await read_uncached(query()) is None
-    assert await read_uncached(query(reader=owner)) is None
-    assert renderer.renders == 0
-    assert views.views == []
-
-
-async def test_uncached_the_access_rules_are_those_of_the_cache_first_read(
-    read_uncached: ReadUncachedSnippet,
-    snippets: FakeSnippetRepository,
-    owner: User,
-    stranger: User,
-    clock: FixedClock,
-) -> None:
-    with pytest.raises(SnippetNotFound):
-        await read_uncached(query())
-    snippet = seed(snippets, owner, visibility=Visibility.PRIVATE, expires_in=timedelta(1))
-    with pytest.raises(SnippetNotFound):
-        await read_uncached(query(reader=stranger))
-    with pytest.raises(SnippetNotFound):
-        await read_uncached(query(token="forged"))
-    with pytest.raises(VersionNotFound):
-        await read_uncached(query(reader=owner, version=9))
-    with pytest.raises(SnippetNotFound):
-        await read_uncached(query(reader=stranger, version=9))
-    clock.advance(timedelta(days=2))
-    assert await read_uncached(query(reader=owner)) is not None  # expired: the owner reads
-    snippet.delete(deleter_id=owner.id, now=clock.now())
-    snippets.seed(snippet)
-    with pytest.raises(SnippetNotFound):
-        await read_uncached(query(reader=owner))
-
-
-async def test_uncached_an_expired_public_version_is_left_to_the_cache_first_read_for_its_owner(
-    read_uncached: ReadUncachedSnippet,
-    snippets: FakeSnippetRepository,
-    owner: User,
-    clock: FixedClock,
-) -> None:
-    seed(snippets, owner, expires_in=timedelta(minutes=1), clock=clock)
-    clock.advance(timedelta(minutes=2))
-    # A public version, so that is ReadSnippet's business (which answers it, and does not
-    # cache it past its window).
-    assert await read_uncached(query(reader=owner)) is None
+    raw = Representation.RAW
+    mine = await read_snippet(query(access_token=tokens(owner), representation=raw))
+    shared = await read_snippet(query(version=1, token=token, representation=raw))
+    assert mine.body == shared.body == b"secret"

@@ -6,7 +6,8 @@ from uuid import uuid4
 import pytest
 
 from swiftpaste.application.errors import InvalidShare
-from swiftpaste.application.snippets.read_snippet import ReadSnippetContent, ReadSnippetQuery
+from swiftpaste.application.ports.snippets import Representation
+from swiftpaste.application.snippets.read_snippet import ReadSnippet, ReadSnippetQuery
 from swiftpaste.application.snippets.share_snippet import (
     SharePolicy,
     ShareSnippet,
@@ -24,10 +25,8 @@ from tests.unit.conftest import (
 from tests.unit.fakes import (
     FakeShareTokens,
     FakeSnippetCache,
-    FakeSnippetQueries,
     FakeSnippetRepository,
     FakeUnitOfWork,
-    FakeViewRecorder,
     FixedClock,
     a_snippet,
 )
@@ -173,36 +172,36 @@ async def test_sharing_a_public_version_issues_no_token(
     assert (link.token, share_tokens.issued) == (None, {})
 
 
+def anonymous_raw_read(share_token: str) -> ReadSnippetQuery:
+    return ReadSnippetQuery(
+        short_id=SHORT_ID,
+        representation=Representation.RAW,
+        address_key="ip:198.51.100.7",
+        share_token=share_token,
+    )
+
+
 async def test_the_share_token_lets_anyone_read_the_private_version(
-    share: ShareSnippet,
-    private_snippet: Snippet,
-    owner: User,
-    snippet_queries: FakeSnippetQueries,
-    share_tokens: FakeShareTokens,
-    clock: FixedClock,
-    views: FakeViewRecorder,
+    share: ShareSnippet, private_snippet: Snippet, owner: User, read_snippet: ReadSnippet
 ) -> None:
     link = await share(sharing(private_snippet, owner))
-    read = ReadSnippetContent(snippet_queries, share_tokens, clock, views)
-    query = ReadSnippetQuery(short_id=SHORT_ID, share_token=link.token)
-    assert await read(query) == "v1"
+    assert link.token is not None
+    assert (await read_snippet(anonymous_raw_read(link.token))).body == b"v1"
 
 
 async def test_sharing_again_retires_the_previous_link(
     share: ShareSnippet,
     private_snippet: Snippet,
     owner: User,
-    snippet_queries: FakeSnippetQueries,
-    share_tokens: FakeShareTokens,
+    read_snippet: ReadSnippet,
     clock: FixedClock,
-    views: FakeViewRecorder,
 ) -> None:
     first = await share(sharing(private_snippet, owner))
     clock.advance(timedelta(minutes=1))
     await share(sharing(private_snippet, owner))
-    read = ReadSnippetContent(snippet_queries, share_tokens, clock, views)
+    assert first.token is not None
     with pytest.raises(SnippetNotFound):
-        await read(ReadSnippetQuery(short_id=SHORT_ID, share_token=first.token))
+        await read_snippet(anonymous_raw_read(first.token))
 
 
 async def test_the_cache_is_invalidated_after_the_commit(

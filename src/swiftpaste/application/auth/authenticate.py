@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 
 from swiftpaste.application.errors import NotAuthenticated
-from swiftpaste.application.ports.persistence import RefreshTokenRepository, UserRepository
+from swiftpaste.application.ports.persistence import UserRepository
 from swiftpaste.application.ports.security import (
     AccessClaims,
     AccessTokenCodec,
     AccessTokenDenylist,
     DenylistUnavailable,
     InvalidAccessToken,
+    SessionRevocations,
 )
 from swiftpaste.domain.users import User
 
@@ -27,13 +28,13 @@ class Authenticate:
         self,
         codec: AccessTokenCodec,
         denylist: AccessTokenDenylist,
+        revocations: SessionRevocations,
         users: UserRepository,
-        refresh_tokens: RefreshTokenRepository,
     ) -> None:
         self._codec = codec
         self._denylist = denylist
+        self._revocations = revocations
         self._users = users
-        self._refresh_tokens = refresh_tokens
 
     async def __call__(self, token: str) -> AuthenticatedUser:
         claims = await self.identify(token)
@@ -43,7 +44,7 @@ class Authenticate:
         return AuthenticatedUser(user=user, claims=claims)
 
     async def identify(self, token: str) -> AccessClaims:
-        """Who the token speaks for, without loading the account (for the read path)."""
+        """Who the token speaks for, without loading the account."""
         try:
             claims = self._codec.decode(token)
         except InvalidAccessToken as error:
@@ -58,4 +59,4 @@ class Authenticate:
         except DenylistUnavailable:
             # Logout also revokes the session in PostgreSQL, so a Redis outage
             # neither locks everybody out nor revives a logged-out token.
-            return await self._refresh_tokens.is_family_revoked(claims.session_id)
+            return await self._revocations.is_revoked(claims.session_id)

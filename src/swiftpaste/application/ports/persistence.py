@@ -47,5 +47,3 @@ class RefreshTokenRepository(Protocol):
         self, user_id: UUID, now: datetime, *, keep_family: UUID | None = None
     ) -> list[UUID]:
         """Revoke the user's live sessions (but `keep_family`); return their family ids."""
-
-    async def is_family_revoked(self, family_id: UUID) -> bool: ...

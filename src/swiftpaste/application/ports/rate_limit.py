@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 from typing import Protocol
+from uuid import UUID
 
 from swiftpaste.application.errors import ApplicationError
+from swiftpaste.application.ports.security import AccessClaims
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,38 @@ class RateLimitDecision:
     remaining: int
     reset_seconds: int
     retry_after_seconds: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateLimits:
+    """The two budgets: reads (snippets, lists, search) and writes."""
+
+    read: RateLimitPolicy
+    write: RateLimitPolicy
+
+
+def user_budget(user_id: UUID) -> str:
+    """The bucket of a signed-in caller: all their tokens and addresses share it."""
+    return f"user:{user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What a request spends and must prove before it is served: one request of `policy`
+    from the bucket `budget_key` and, for a signed-in caller, that the token's `claims`
+    were not logged out."""
+
+    budget_key: str
+    policy: RateLimitPolicy
+    claims: AccessClaims | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    decision: RateLimitDecision
+    revoked: bool | None
+    """Whether the token or its session was logged out; None when the store could not be
+    asked (or was not asked: no claims, or an empty bucket)."""
 
 
 class RateLimiter(Protocol):

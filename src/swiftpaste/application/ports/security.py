@@ -60,3 +60,14 @@ class AccessTokenDenylist(Protocol):
 
     async def is_revoked(self, token_id: str, session_id: UUID) -> bool:
         """Raises DenylistUnavailable when the store cannot be reached."""
+
+
+class SessionRevocations(Protocol):
+    """Ended login sessions, as the database records them: what the denylist says when
+    the denylist cannot be asked."""
+
+    async def is_revoked(self, session_id: UUID) -> bool:
+        """Whether the session was ended (logout, password change, a refresh token reused).
+
+        Raises DependencyUnavailable when the database cannot answer.
+        """

@@ -1,9 +1,11 @@
-"""Snippet ports: the write-side repository, the read-side queries, the cache and tokens."""
+"""Snippet ports: the write-side repository, the read model, the cache and tokens."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
 
+from swiftpaste.application.ports.rate_limit import Admission, Admitted
 from swiftpaste.application.snippets.read_models import (
     Page,
     SnippetDetails,
@@ -39,10 +41,13 @@ class SnippetRepository(Protocol):
 
 
 class SnippetQueries(Protocol):
-    """Read models, each in its own short read-only session."""
+    """The read model: one read-only statement per call, outside any transaction.
+
+    Every method raises DependencyUnavailable when the database cannot answer.
+    """
 
     async def find(self, short_id: str, version: int | None) -> SnippetDetails | None:
-        """The snippet with its latest version and the asked-for one (when it exists)."""
+        """The snippet with the asked-for version (default the latest) when it exists."""
 
     async def listing(self, short_id: str) -> SnippetListing | None:
         """The snippet with a summary of every version (no content)."""
@@ -50,29 +55,28 @@ class SnippetQueries(Protocol):
     async def owned_by(self, owner_id: UUID, page: int, size: int) -> Page[SnippetSummary]: ...
 
 
-class SnippetLookupUnavailable(Exception):
-    """The store could not answer a lookup (unreachable, timed out, connection lost)."""
+class Representation(StrEnum):
+    """The forms a version is read in; each is rendered, and cached, on its own."""
 
-
-class SnippetFinder(Protocol):
-    """The one lookup of the read path, on its own: what `SnippetQueries.find` answers."""
-
-    async def find(self, short_id: str, version: int | None) -> SnippetDetails | None:
-        """The snippet with the asked-for version (default the latest), when it exists.
-
-        Raises SnippetLookupUnavailable when the store cannot answer.
-        """
+    JSON = "json"
+    RAW = "raw"
 
 
 class SnippetRenderer(Protocol):
-    """Renders the public response body once, so the cache can store the exact bytes."""
+    """Renders a version once, so the cache can store the exact bytes that are sent."""
 
-    def render(self, details: SnippetDetails, version: SnippetVersion) -> bytes: ...
+    def render(
+        self, details: SnippetDetails, version: SnippetVersion, representation: Representation
+    ) -> bytes: ...
 
 
 class CachedSnippet(Protocol):
     @property
-    def body(self) -> bytes | None: ...
+    def admitted(self) -> Admitted: ...
+
+    @property
+    def body(self) -> bytes | None:
+        """The cached bytes; None on a miss, a refusal or when the cache could not answer."""
 
     @property
     def snippet_id(self) -> UUID | None:
@@ -80,18 +84,28 @@ class CachedSnippet(Protocol):
 
     @property
     def generation(self) -> bytes | None:
-        """The snippet's invalidation counter when looked up; guards the later put."""
+        """The snippet's invalidation counter when looked up; guards the later put. None
+        when the cache could not answer: nothing is written back then."""
 
 
 class SnippetCache(Protocol):
-    """Response bytes of public versions. Failures are absorbed: a cache never fails a read."""
+    """Rendered versions of public snippets. A cache never fails a read."""
 
-    async def get(self, short_id: str, version: int | None) -> CachedSnippet: ...
+    async def look_up(
+        self,
+        admission: Admission,
+        short_id: str,
+        version: int | None,
+        representation: Representation,
+    ) -> CachedSnippet:
+        """Admit the request (its budget, its token) and, if admitted, look the version
+        up: the read path's one round trip."""
 
     async def put(
         self,
         short_id: str,
         version: int | None,
+        representation: Representation,
         body: bytes,
         ttl_seconds: int,
         generation: bytes | None,
@@ -100,7 +114,7 @@ class SnippetCache(Protocol):
         """Store unless the snippet was invalidated since `generation` was read."""
 
     async def invalidate(self, short_id: str, latest_version: int) -> None:
-        """Drop every cached version of the snippet (idempotent)."""
+        """Drop every cached form of every version of the snippet (idempotent)."""
 
 
 class ViewRecorder(Protocol):

@@ -1,13 +1,28 @@
-"""ReadSnippet, ReadUncachedSnippet and ReadSnippetContent: the cache-first read path."""
+"""ReadSnippet: every read of a snippet, whoever reads it and in whichever form."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from swiftpaste.application.errors import NotAuthenticated
+from swiftpaste.application.ports.rate_limit import (
+    Admission,
+    Admitted,
+    RateLimitDecision,
+    RateLimitExceeded,
+    RateLimits,
+    user_budget,
+)
+from swiftpaste.application.ports.security import (
+    AccessClaims,
+    AccessTokenCodec,
+    InvalidAccessToken,
+    SessionRevocations,
+)
 from swiftpaste.application.ports.snippets import (
+    Representation,
     ShareTokens,
     SnippetCache,
-    SnippetFinder,
     SnippetQueries,
     SnippetRenderer,
     ViewRecorder,
@@ -16,7 +31,7 @@ from swiftpaste.application.ports.system import Clock
 from swiftpaste.application.snippets.read_models import SnippetDetails
 from swiftpaste.domain.errors import SnippetNotFound
 from swiftpaste.domain.events import SnippetViewed
-from swiftpaste.domain.snippets import ShareGrant, SnippetVersion, Visibility
+from swiftpaste.domain.snippets import SnippetVersion, Visibility
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,54 +43,30 @@ class CachePolicy:
 class ReadSnippetQuery:
     short_id: str
     version: int | None = None
-    reader_id: UUID | None = None
+    """None: the latest."""
+    representation: Representation = Representation.JSON
+    access_token: str | None = None
+    """The bearer token sent, if any: its user reads, and spends the read budget."""
+    address_key: str
+    """The budget of a caller without a token: its client address."""
     share_token: str | None = None
 
 
-def visible_version(
-    details: SnippetDetails, query: ReadSnippetQuery, grant: ShareGrant | None, now: datetime
-) -> SnippetVersion:
-    """The version the query asks for, if its reader may see it; else the domain's error."""
-    return details.snippet.read(query.version, reader_id=query.reader_id, grant=grant, now=now)
-
-
-def is_cacheable(details: SnippetDetails, version: SnippetVersion) -> bool:
-    """Only public versions of live snippets are ever cached."""
-    return version.visibility is Visibility.PUBLIC and not details.snippet.is_deleted
-
-
-def cache_ttl(version: SnippetVersion, policy: CachePolicy, now: datetime) -> int:
-    """Seconds the response may live in the cache: never past the version's expiry."""
-    if version.expires_at is None:
-        return policy.ttl_seconds
-    return max(0, min(policy.ttl_seconds, int((version.expires_at - now).total_seconds())))
-
-
-def found(details: SnippetDetails | None) -> SnippetDetails:
-    if details is None:
-        raise SnippetNotFound("snippet not found")
-    return details
-
-
-def share_grant(share_tokens: ShareTokens, token: str | None) -> ShareGrant | None:
-    return share_tokens.verify(token) if token else None
-
-
-def viewed(query: ReadSnippetQuery, snippet_id: UUID, now: datetime) -> SnippetViewed:
-    """The view a successful read records."""
-    return SnippetViewed(
-        snippet_id=snippet_id, short_id=query.short_id, version=query.version, occurred_at=now
-    )
+@dataclass(frozen=True, slots=True)
+class SnippetRead:
+    body: bytes
+    decision: RateLimitDecision
+    """The read budget after this read (for the RateLimit headers)."""
 
 
 class ReadSnippet:
-    """The snippet response body, from the cache when possible.
+    """A version of a snippet (default the latest), rendered, if the caller may see it.
 
-    A cache hit returns the stored bytes without touching the database. On a miss
-    the visibility and expiry rules run against PostgreSQL, the body is rendered
-    once, and a public version is cached until the earlier of the cache TTL and its
-    expiry. Private versions are never cached. Every successful read, hit or miss,
-    is recorded as a view.
+    One round trip to the cache spends the caller's read budget, checks a bearer token
+    against the logout denylist and looks the rendered version up; a hit is returned as
+    stored. On a miss the snippet's own rules decide from the database, and a public
+    version is cached until the earlier of the cache TTL and the end of its share window.
+    Every successful read is recorded as a view.
     """
 
     def __init__(
@@ -83,97 +74,99 @@ class ReadSnippet:
         cache: SnippetCache,
         queries: SnippetQueries,
         renderer: SnippetRenderer,
+        codec: AccessTokenCodec,
+        revocations: SessionRevocations,
         share_tokens: ShareTokens,
         clock: Clock,
-        policy: CachePolicy,
         views: ViewRecorder,
+        policy: CachePolicy,
+        limits: RateLimits,
     ) -> None:
         self._cache = cache
         self._queries = queries
         self._renderer = renderer
+        self._codec = codec
+        self._revocations = revocations
         self._share_tokens = share_tokens
         self._clock = clock
-        self._policy = policy
         self._views = views
+        self._policy = policy
+        self._limits = limits
 
-    async def __call__(self, query: ReadSnippetQuery) -> bytes:
-        cached = await self._cache.get(query.short_id, query.version)
+    async def __call__(self, query: ReadSnippetQuery) -> SnippetRead:
+        claims, token_refused = self._claims(query.access_token)
+        admission = Admission(
+            user_budget(claims.user_id) if claims else query.address_key, self._limits.read, claims
+        )
+        cached = await self._cache.look_up(
+            admission, query.short_id, query.version, query.representation
+        )
+        await self._check(cached.admitted, admission)
+        if token_refused:
+            raise NotAuthenticated("access token is invalid or expired")
+        decision = cached.admitted.decision
         if cached.body is not None and cached.snippet_id is not None:
-            self._views.record(viewed(query, cached.snippet_id, self._clock.now()))
-            return cached.body
-        details = found(await self._queries.find(query.short_id, query.version))
+            self._views.record(_viewed(query, cached.snippet_id, self._clock.now()))
+            return SnippetRead(cached.body, decision)
+
+        details = await self._queries.find(query.short_id, query.version)
+        if details is None:
+            raise SnippetNotFound("snippet not found")
         now = self._clock.now()
-        grant = share_grant(self._share_tokens, query.share_token)
-        version = visible_version(details, query, grant, now)
-        body = self._renderer.render(details, version)
-        snippet_id = details.snippet.id
-        if is_cacheable(details, version):
-            ttl = cache_ttl(version, self._policy, now)
+        grant = self._share_tokens.verify(query.share_token) if query.share_token else None
+        reader_id = claims.user_id if claims else None
+        version = details.snippet.read(query.version, reader_id=reader_id, grant=grant, now=now)
+        body = self._renderer.render(details, version, query.representation)
+        if _is_cacheable(details, version):
+            ttl = _cache_ttl(version, self._policy, now)
             if ttl > 0:
                 await self._cache.put(
-                    query.short_id, query.version, body, ttl, cached.generation, snippet_id
+                    query.short_id,
+                    query.version,
+                    query.representation,
+                    body,
+                    ttl,
+                    cached.generation,
+                    details.snippet.id,
                 )
-        self._views.record(viewed(query, snippet_id, now))
-        return body
+        self._views.record(_viewed(query, details.snippet.id, now))
+        return SnippetRead(body, decision)
+
+    def _claims(self, access_token: str | None) -> tuple[AccessClaims | None, bool]:
+        """The token's claims; (None, True) for a token the codec refuses."""
+        if access_token is None:
+            return None, False
+        try:
+            return self._codec.decode(access_token), False
+        except InvalidAccessToken:
+            return None, True  # refused once the caller's address paid for the request
+
+    async def _check(self, admitted: Admitted, admission: Admission) -> None:
+        if not admitted.decision.allowed:
+            raise RateLimitExceeded(admission.policy.name, admitted.decision)
+        claims = admission.claims
+        if claims is None:
+            return
+        revoked = admitted.revoked
+        if revoked is None:  # the denylist could not be asked: the database knows too
+            revoked = await self._revocations.is_revoked(claims.session_id)
+        if revoked:
+            raise NotAuthenticated("access token has been revoked")
 
 
-class ReadUncachedSnippet:
-    """A read the cache cannot answer and may never hold, straight from the store.
-
-    The fast read lane asks this once its cache lookup missed: a private version (its
-    owner's read, or a share link's) is never cached, so each of its reads lands here, and
-    so does every read that ends in 404 or 410. The access rules are ReadSnippet's, and the
-    body is rendered by the same renderer. A version that may be cached (public) is not
-    answered here: None says so, and ReadSnippet then reads it and caches it.
-    """
-
-    def __init__(
-        self,
-        finder: SnippetFinder,
-        renderer: SnippetRenderer,
-        share_tokens: ShareTokens,
-        clock: Clock,
-        views: ViewRecorder,
-    ) -> None:
-        self._finder = finder
-        self._renderer = renderer
-        self._share_tokens = share_tokens
-        self._clock = clock
-        self._views = views
-
-    async def __call__(self, query: ReadSnippetQuery) -> bytes | None:
-        """The response body; None for a cacheable version. Raises the domain's errors,
-        and SnippetLookupUnavailable when the store cannot answer."""
-        details = found(await self._finder.find(query.short_id, query.version))
-        now = self._clock.now()
-        grant = share_grant(self._share_tokens, query.share_token)
-        version = visible_version(details, query, grant, now)
-        if is_cacheable(details, version):
-            return None
-        body = self._renderer.render(details, version)
-        self._views.record(viewed(query, details.snippet.id, now))
-        return body
+def _is_cacheable(details: SnippetDetails, version: SnippetVersion) -> bool:
+    """Only public versions of live snippets are ever cached."""
+    return version.visibility is Visibility.PUBLIC and not details.snippet.is_deleted
 
 
-class ReadSnippetContent:
-    """Just the content of a version, under the same access rules (for `/raw`)."""
+def _cache_ttl(version: SnippetVersion, policy: CachePolicy, now: datetime) -> int:
+    """Seconds a rendered version may stay cached: never past the end of its share window."""
+    if version.expires_at is None:
+        return policy.ttl_seconds
+    return max(0, min(policy.ttl_seconds, int((version.expires_at - now).total_seconds())))
 
-    def __init__(
-        self,
-        queries: SnippetQueries,
-        share_tokens: ShareTokens,
-        clock: Clock,
-        views: ViewRecorder,
-    ) -> None:
-        self._queries = queries
-        self._share_tokens = share_tokens
-        self._clock = clock
-        self._views = views
 
-    async def __call__(self, query: ReadSnippetQuery) -> str:
-        details = found(await self._queries.find(query.short_id, query.version))
-        now = self._clock.now()
-        grant = share_grant(self._share_tokens, query.share_token)
-        version = visible_version(details, query, grant, now)
-        self._views.record(viewed(query, details.snippet.id, now))
-        return version.content
+def _viewed(query: ReadSnippetQuery, snippet_id: UUID, now: datetime) -> SnippetViewed:
+    return SnippetViewed(
+        snippet_id=snippet_id, short_id=query.short_id, version=query.version, occurred_at=now
+    )

@@ -1,17 +1,22 @@
-"""RedisRateLimiter: token buckets kept in Redis, shared by every API replica.
+"""RedisRateLimiter: token buckets in Redis, shared by every API replica.
 
-One Lua script does the whole read-refill-take-write, so concurrent requests (from any
-number of processes) cannot both take the last token. Time comes from the Redis server,
-not from the replicas, so skewed clocks on the API hosts do not matter.
+One Lua script spends a bucket and, in the same round trip, can check the logout denylist
+and fetch values (the read path's cached body): see `_ADMIT_SCRIPT`. Concurrent requests
+from any number of processes cannot both take the last token, and time comes from the
+Redis server, so skewed clocks on the API hosts do not matter. When Redis cannot answer,
+requests are let through (fail open) and counted.
 """
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
-from swiftpaste.application.ports.rate_limit import RateLimitDecision, RateLimitPolicy
+from swiftpaste.application.ports.rate_limit import Admission, RateLimitDecision, RateLimitPolicy
+from swiftpaste.infrastructure.cache.denylist import session_key, token_key
 from swiftpaste.infrastructure.metrics import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -29,12 +34,15 @@ RATE_LIMITED_REQUESTS = Counter(
 # KEYS[1]: the bucket, kept as one number: the server time (seconds) at which it is full
 # again. A bucket of `capacity` tokens refilled at `rate` a second that is full at `full_at`
 # holds `capacity - (full_at - now) * rate` tokens now, so that time is the whole state;
-# taking a token moves it `1 / rate` later. (Also known as GCRA.) A missing key is a full
-# bucket: the key lives exactly until then, so idle clients leave nothing behind.
-# ARGV[1]: capacity, ARGV[2]: refill rate in tokens per second.
-# Returns {allowed (0|1), whole tokens left, ms until full, ms until a token is available}.
+# taking a token moves it `1 / rate` later (GCRA). A missing key is a full bucket: the key
+# lives exactly until then, so idle clients leave nothing behind.
+# KEYS[2 .. 1 + ARGV[3]]: denylist keys; any of them present means revoked.
+# The KEYS after those: values to GET, once the request is allowed and not revoked.
+# ARGV[1]: capacity, ARGV[2]: refill rate in tokens per second, ARGV[3]: denylist keys.
+# Returns {allowed (0|1), whole tokens left, ms until full, ms until a token is available,
+# revoked (0|1), the values...}. An empty bucket writes nothing.
 # TIME before a write is fine: since Redis 5 scripts replicate their effects, not the script.
-_BUCKET_SCRIPT = """
+_ADMIT_SCRIPT = """
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local clock = redis.call('TIME')
@@ -47,37 +55,81 @@ owed = math.min(math.max(0, owed), capacity / rate)
 local tokens = capacity - owed * rate
 if tokens < 1 then
   local retry_after_ms = math.ceil((1 - tokens) / rate * 1000)
-  return {0, 0, math.max(1, math.ceil(owed * 1000)), retry_after_ms}
+  return {0, 0, math.max(1, math.ceil(owed * 1000)), retry_after_ms, 0}
 end
 
 owed = owed + 1 / rate
 local full_in_ms = math.max(1, math.ceil(owed * 1000))
 -- %.17g: every digit of the double, so the stored time reads back exactly.
 redis.call('SET', KEYS[1], string.format('%.17g', now + owed), 'PX', full_in_ms)
-return {1, math.floor(tokens - 1), full_in_ms, 0}
+local reply = {1, math.floor(tokens - 1), full_in_ms, 0, 0}
+
+local denylist_keys = tonumber(ARGV[3])
+if denylist_keys > 0 and redis.call('EXISTS', unpack(KEYS, 2, 1 + denylist_keys)) > 0 then
+  reply[5] = 1
+  return reply
+end
+for index = 2 + denylist_keys, #KEYS do
+  reply[#reply + 1] = redis.call('GET', KEYS[index])
+end
+return reply
 """
+_DECISION_FIELDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class AdmitReply:
+    """What the script answered: the decision, whether the token was revoked (None when
+    no token was checked) and the fetched values (None each when not fetched)."""
+
+    decision: RateLimitDecision
+    revoked: bool | None
+    values: Sequence[bytes | None]
+    answered: bool = True
+    """False when Redis could not answer: the decision is a fail-open one."""
 
 
 def _whole_seconds(milliseconds: int) -> int:
     return -(-milliseconds // 1000)
 
 
+def _fail_open(policy: RateLimitPolicy) -> RateLimitDecision:
+    return RateLimitDecision(
+        allowed=True,
+        limit=policy.capacity,
+        remaining=policy.capacity,
+        reset_seconds=0,
+        retry_after_seconds=0,
+    )
+
+
 class RedisRateLimiter:
     def __init__(self, redis: "Redis") -> None:
         # EVALSHA; after a Redis restart (empty script cache) redis-py loads it again.
-        self._token_bucket = redis.register_script(_BUCKET_SCRIPT)
+        self._admit = redis.register_script(_ADMIT_SCRIPT)
 
     @staticmethod
     def bucket_key(key: str, policy: RateLimitPolicy) -> str:
-        # `ratelimit:{policy}:{key}` held the bucket as a hash before: a new name, so that
-        # while replicas of both kinds run, neither meets the other's kind of key.
         return f"ratelimit:v2:{policy.name}:{key}"
 
     async def hit(self, key: str, policy: RateLimitPolicy) -> RateLimitDecision:
+        reply = await self.admit(Admission(key, policy))
+        return reply.decision
+
+    async def admit(self, admission: Admission, fetch: Sequence[str] = ()) -> AdmitReply:
+        """Spend one token of the admission's bucket; check its token against the denylist
+        and GET the `fetch` keys when it is allowed. Never raises: when Redis cannot answer,
+        the request is allowed, its token unchecked (None) and nothing fetched."""
+        policy = admission.policy
+        keys = [self.bucket_key(admission.budget_key, policy)]
+        claims = admission.claims
+        if claims is not None:
+            keys += (token_key(claims.token_id), session_key(claims.session_id))
+        keys += fetch
+        denylist_keys = 0 if claims is None else 2
         try:
-            reply = await self._token_bucket(
-                keys=[self.bucket_key(key, policy)],
-                args=[policy.capacity, policy.refill_per_second],
+            reply = await self._admit(
+                keys=keys, args=[policy.capacity, policy.refill_per_second, denylist_keys]
             )
         except RedisError as error:
             # Fail open: a Redis outage must not become an API outage. Counted, not logged,
@@ -86,20 +138,18 @@ class RedisRateLimiter:
             CACHE_ERRORS.inc()
             if isinstance(error, ResponseError):  # not an outage: the script or server is wrong
                 logger.exception("rate-limit script failed; allowing the request")
-            return RateLimitDecision(
-                allowed=True,
-                limit=policy.capacity,
-                remaining=policy.capacity,
-                reset_seconds=0,
-                retry_after_seconds=0,
-            )
-        allowed, remaining, full_in_ms, retry_after_ms = (int(value) for value in reply)
+            return AdmitReply(_fail_open(policy), None, [None] * len(fetch), answered=False)
+        allowed, remaining, full_in_ms, retry_after_ms, revoked = reply[:_DECISION_FIELDS]
         if not allowed:
             RATE_LIMITED_REQUESTS.labels(policy=policy.name).inc()
-        return RateLimitDecision(
+        decision = RateLimitDecision(
             allowed=bool(allowed),
             limit=policy.capacity,
-            remaining=remaining,
-            reset_seconds=_whole_seconds(full_in_ms),
-            retry_after_seconds=_whole_seconds(retry_after_ms),
+            remaining=int(remaining),
+            reset_seconds=_whole_seconds(int(full_in_ms)),
+            retry_after_seconds=_whole_seconds(int(retry_after_ms)),
         )
+        values = list(reply[_DECISION_FIELDS:])
+        values += [None] * (len(fetch) - len(values))
+        checked = allowed and claims is not None
+        return AdmitReply(decision, bool(revoked) if checked else None, values)

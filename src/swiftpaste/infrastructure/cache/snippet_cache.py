@@ -1,10 +1,11 @@
-"""RedisSnippetCache: response bytes of public versions, guarded against stale writes.
+"""RedisSnippetCache: rendered public versions, guarded against stale writes.
 
-Keys: `snippet:{short_id}:v{N|latest}` hold the exact response body (after a
-17-byte header naming the snippet);
-`snippet:{short_id}:gen` counts invalidations. A reader notes the counter with its
-lookup; its later write lands only if no invalidation happened in between, so a
-slow cache-miss read can never put back what a concurrent edit just removed.
+Keys: `snippet:{short_id}:v{N|latest}` hold the exact JSON body (after a 17-byte header
+naming the snippet), `...:raw` the raw content; `snippet:{short_id}:gen` counts
+invalidations. A reader notes the counter with its lookup; its later write lands only if
+no invalidation happened in between, so a slow cache-miss read can never put back what a
+concurrent edit just removed. The lookup rides on the rate limiter's script: admitting the
+request and fetching the body is one round trip.
 """
 
 import logging
@@ -14,6 +15,9 @@ from uuid import UUID
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from swiftpaste.application.ports.rate_limit import Admission, Admitted
+from swiftpaste.application.ports.snippets import Representation
+from swiftpaste.infrastructure.cache.rate_limiter import RedisRateLimiter
 from swiftpaste.infrastructure.metrics import CACHE_ERRORS, CACHE_HITS, CACHE_MISSES
 
 logger = logging.getLogger(__name__)
@@ -40,6 +44,7 @@ _HEADER_LENGTH = 1 + 16
 
 @dataclass(frozen=True, slots=True)
 class CacheLookup:
+    admitted: Admitted
     body: bytes | None
     generation: bytes | None
     """None when Redis could not be asked: then nothing is written back either."""
@@ -56,8 +61,11 @@ def decode_value(value: bytes | None) -> tuple[UUID, bytes] | None:
     return UUID(bytes=value[1:_HEADER_LENGTH]), value[_HEADER_LENGTH:]
 
 
-def body_key(short_id: str, version: int | None) -> str:
-    return f"snippet:{short_id}:v{'latest' if version is None else version}"
+def body_key(
+    short_id: str, version: int | None, representation: Representation = Representation.JSON
+) -> str:
+    key = f"snippet:{short_id}:v{'latest' if version is None else version}"
+    return key if representation is Representation.JSON else f"{key}:{representation}"
 
 
 def generation_key(short_id: str) -> str:
@@ -65,33 +73,39 @@ def generation_key(short_id: str) -> str:
 
 
 class RedisSnippetCache:
-    def __init__(self, redis: "Redis", generation_ttl_seconds: int) -> None:
+    def __init__(
+        self, redis: "Redis", limiter: RedisRateLimiter, generation_ttl_seconds: int
+    ) -> None:
         self._redis = redis
+        self._limiter = limiter
         self._guarded_set = redis.register_script(_GUARDED_SET)
         self._generation_ttl = generation_ttl_seconds
 
-    async def get(self, short_id: str, version: int | None) -> CacheLookup:
-        try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.get(body_key(short_id, version))
-                pipe.get(generation_key(short_id))
-                value, generation = await pipe.execute()
-        except RedisError as error:
-            CACHE_ERRORS.inc()
-            logger.warning("cache lookup failed; reading from the database: %s", error)
-            return CacheLookup(body=None, generation=None)
-        generation = generation or _ABSENT_GENERATION
+    async def look_up(
+        self,
+        admission: Admission,
+        short_id: str,
+        version: int | None,
+        representation: Representation,
+    ) -> CacheLookup:
+        fetch = (body_key(short_id, version, representation), generation_key(short_id))
+        reply = await self._limiter.admit(admission, fetch)
+        admitted = Admitted(reply.decision, reply.revoked)
+        value, generation = reply.values
+        if not reply.answered or not reply.decision.allowed or reply.revoked:
+            return CacheLookup(admitted, body=None, generation=None)
         decoded = decode_value(value)
         if decoded is None:
             CACHE_MISSES.inc()
-            return CacheLookup(body=None, generation=generation)
+            return CacheLookup(admitted, body=None, generation=generation or _ABSENT_GENERATION)
         CACHE_HITS.inc()
-        return CacheLookup(body=decoded[1], generation=generation, snippet_id=decoded[0])
+        return CacheLookup(admitted, decoded[1], generation or _ABSENT_GENERATION, decoded[0])
 
     async def put(
         self,
         short_id: str,
         version: int | None,
+        representation: Representation,
         body: bytes,
         ttl_seconds: int,
         generation: bytes | None,
@@ -101,7 +115,7 @@ class RedisSnippetCache:
             return
         try:
             await self._guarded_set(
-                keys=[body_key(short_id, version), generation_key(short_id)],
+                keys=[body_key(short_id, version, representation), generation_key(short_id)],
                 args=[encode_value(snippet_id, body), ttl_seconds, generation],
             )
         except RedisError as error:
@@ -118,8 +132,10 @@ class RedisSnippetCache:
 
     async def evict(self, short_id: str, latest_version: int) -> None:
         """Like `invalidate`, but a Redis failure is raised for the caller to retry."""
-        keys = [body_key(short_id, None)] + [
-            body_key(short_id, number) for number in range(1, latest_version + 1)
+        keys = [
+            body_key(short_id, number, representation)
+            for number in (None, *range(1, latest_version + 1))
+            for representation in Representation
         ]
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(generation_key(short_id))

@@ -1,13 +1,16 @@
-"""SqlaRefreshTokenRepository: refresh-token digests in the `refresh_tokens` table."""
+"""Refresh-token digests in the `refresh_tokens` table: the repository, and the check of
+ended sessions the read pool answers."""
 
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import Uuid
 
 from swiftpaste.domain.sessions import RefreshToken
+from swiftpaste.infrastructure.persistence.read_pool import ReadPool, Statement
 from swiftpaste.infrastructure.persistence.tables import refresh_tokens
 
 
@@ -78,11 +81,25 @@ class SqlaRefreshTokenRepository:
         )
         return sorted(set(result.scalars()))
 
-    async def is_family_revoked(self, family_id: UUID) -> bool:
-        statement = select(
-            exists().where(
-                refresh_tokens.c.family_id == family_id,
-                refresh_tokens.c.revoked_at.is_not(None),
-            ),
+
+_SESSION_REVOKED = Statement.of(
+    select(
+        exists().where(
+            refresh_tokens.c.family_id == bindparam("session_id", type_=Uuid),
+            refresh_tokens.c.revoked_at.is_not(None),
+        ),
+    ),
+)
+
+
+class AsyncpgSessionRevocations:
+    """A login session is a refresh-token family: it ended when one of them was revoked."""
+
+    def __init__(self, pool: ReadPool) -> None:
+        self._pool = pool
+
+    async def is_revoked(self, session_id: UUID) -> bool:
+        row = await self._pool.fetch_one(
+            _SESSION_REVOKED.sql, _SESSION_REVOKED.arguments({"session_id": session_id})
         )
-        return bool((await self._session.execute(statement)).scalar())
+        return bool(row and row[0])

@@ -23,7 +23,7 @@ integer tenths (10 and 4), which PostgreSQL adds and compares faster than `numer
 The planner picks the bitmap scan on its own: with the heap kept narrow (see
 `tables.search_documents`) it does so even for a word in two thirds of the documents
 (measured); only a word in nearly every document could tip it to a sequential scan.
-The search connections use generic plans (`search_connections`), so that choice is made
+The read pool uses generic plans (`read_pool`), so that choice is made
 once per statement shape.
 
 Building and compiling a statement of this size costs more CPU than PostgreSQL spends
@@ -49,13 +49,12 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.types import DateTime, Uuid
 
 from swiftpaste.application.ports.search import SearchCriteria, SearchHit, SearchHits
 from swiftpaste.application.search.query import AnyOf
 from swiftpaste.application.snippets.read_models import Author
-from swiftpaste.infrastructure.persistence.search_connections import SearchConnections
+from swiftpaste.infrastructure.persistence.read_pool import ReadPool, Statement
 from swiftpaste.infrastructure.persistence.tables import search_documents, snippets, users
 from swiftpaste.infrastructure.persistence.text_search import (
     match_text,
@@ -74,7 +73,6 @@ _option = search_documents.alias("option").c
 _IN_TITLE = literal_column(str(round(TITLE_SCORE * SCORE_UNIT)), Integer)
 _IN_CONTENT = literal_column(str(round(CONTENT_SCORE * SCORE_UNIT)), Integer)
 _NOWHERE = literal_column("0", Integer)
-_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]  # unannotated in SQLAlchemy
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,21 +245,9 @@ def _count_statement(shape: _Shape) -> Select[Any]:
     return select(func.count()).select_from(search_documents).where(*_conditions(shape))
 
 
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    sql: str
-    names: tuple[str, ...]
-    """The parameters, in the order of the SQL's `$n` placeholders."""
-
-    def arguments(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(values[name] for name in self.names)
-
-
 @lru_cache(maxsize=512)
-def _compiled(shape: _Shape, *, count: bool) -> _Compiled:
-    statement = _count_statement(shape) if count else _statement(shape)
-    compiled = statement.compile(dialect=_DIALECT)
-    return _Compiled(str(compiled), tuple(compiled.positiontup or ()))
+def _compiled(shape: _Shape, *, count: bool) -> Statement:
+    return Statement.of(_count_statement(shape) if count else _statement(shape))
 
 
 def search_sql(criteria: SearchCriteria) -> tuple[str, tuple[Any, ...]]:
@@ -287,15 +273,15 @@ def _hit(row: Any) -> SearchHit:
 
 
 class AsyncpgSearchQueries:
-    """Each search is one statement on the search connections (`search_connections`)."""
+    """Each search is one statement on the read pool."""
 
-    def __init__(self, connections: SearchConnections) -> None:
-        self._connections = connections
+    def __init__(self, pool: ReadPool) -> None:
+        self._pool = pool
 
     async def search(self, criteria: SearchCriteria) -> SearchHits:
         shape, values = _shape(criteria), _parameters(criteria)
         page = _compiled(shape, count=False)
-        rows = await self._connections.fetch(page.sql, page.arguments(values))
+        rows = await self._pool.fetch(page.sql, page.arguments(values))
         if rows:
             total = int(rows[0]["total"])
         elif criteria.offset == 0:
@@ -303,6 +289,6 @@ class AsyncpgSearchQueries:
         else:
             # Past the last page: the total from a count of its own.
             count = _compiled(shape, count=True)
-            (counted,) = await self._connections.fetch(count.sql, count.arguments(values))
+            (counted,) = await self._pool.fetch(count.sql, count.arguments(values))
             total = int(counted[0])
         return SearchHits(hits=tuple(map(_hit, rows)), total=total)

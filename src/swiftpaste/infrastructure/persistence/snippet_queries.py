@@ -1,10 +1,10 @@
-"""SqlaSnippetQueries: the read side, each query in its own short session."""
+"""AsyncpgSnippetQueries: the snippet read model, one statement per call on the read pool."""
 
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Integer, Select, String, bindparam, func, select
+from sqlalchemy.types import Uuid
 
 from swiftpaste.application.snippets.read_models import (
     Author,
@@ -15,139 +15,116 @@ from swiftpaste.application.snippets.read_models import (
     VersionSummary,
 )
 from swiftpaste.domain.snippets import Visibility
+from swiftpaste.infrastructure.persistence.read_pool import ReadPool, Statement
 from swiftpaste.infrastructure.persistence.snippets import to_snippet, to_version
 from swiftpaste.infrastructure.persistence.tables import snippet_versions, snippets, users
 
+_SHORT_ID = bindparam("short_id", type_=String)
+_OWNER = bindparam("owner_id", type_=Uuid)
 
-def snippet_details_statement(
-    short_id: ColumnElement[str] | str, version: ColumnElement[int] | int | None
-) -> Select[Any]:
-    """The snippet, its author's name and one version (None: the latest), in one row.
 
-    The version columns are NULL when that version does not exist. `AsyncpgSnippetFinder`
-    prepares this very statement, with bound parameters in place of the values.
-    """
-    wanted = version if version is not None else snippets.c.latest_version
-    return _with_author_and_version(select(*_DETAILS_COLUMNS), wanted).where(
-        snippets.c.short_id == short_id
+def _details(version: Any) -> Select[Any]:
+    """The snippet, its author's name and one version (its columns NULL when that version
+    does not exist), in one row."""
+    return (
+        select(
+            snippets,
+            users.c.username.label("author_username"),
+            snippet_versions.c.version,
+            snippet_versions.c.content,
+            snippet_versions.c.visibility,
+            snippet_versions.c.language,
+            snippet_versions.c.expires_at,
+            snippet_versions.c.created_at.label("version_created_at"),
+        )
+        .join(users, users.c.id == snippets.c.owner_id)
+        .outerjoin(
+            snippet_versions,
+            (snippet_versions.c.snippet_id == snippets.c.id)
+            & (snippet_versions.c.version == version),
+        )
+        .where(snippets.c.short_id == _SHORT_ID)
     )
 
 
-def snippet_details_batch_statement(
-    short_ids: ColumnElement[Any], versions: ColumnElement[Any]
-) -> Select[Any]:
-    """`snippet_details_statement` for many lookups at once: `short_ids` and `versions` are
-    arrays of the same length (a NULL version: the latest). Each row is the row
-    `snippet_details_statement` gives for one lookup, with that lookup's 1-based `position`
-    in the arrays first; a lookup of no snippet has no row."""
-    wanted = (
-        func.unnest(short_ids, versions)
-        .table_valued("short_id", "version", with_ordinality="position")
-        .render_derived(name="wanted")
+_BY_VERSION = Statement.of(_details(bindparam("version", type_=Integer)))
+_LATEST = Statement.of(_details(snippets.c.latest_version))
+_LISTING = Statement.of(
+    select(
+        snippets,
+        snippet_versions.c.version,
+        snippet_versions.c.visibility,
+        snippet_versions.c.language,
+        snippet_versions.c.expires_at,
+        snippet_versions.c.created_at.label("version_created_at"),
+        func.octet_length(snippet_versions.c.content).label("size_bytes"),
     )
-    statement = select(wanted.c.position, *_DETAILS_COLUMNS).select_from(wanted)
-    statement = statement.join(snippets, snippets.c.short_id == wanted.c.short_id)
-    return _with_author_and_version(
-        statement, func.coalesce(wanted.c.version, snippets.c.latest_version)
-    )
-
-
-_DETAILS_COLUMNS = (
-    snippets,
-    users.c.username.label("author_username"),
-    snippet_versions.c.version,
-    snippet_versions.c.content,
-    snippet_versions.c.visibility,
-    snippet_versions.c.language,
-    snippet_versions.c.expires_at,
-    snippet_versions.c.created_at.label("version_created_at"),
+    .outerjoin(snippet_versions, snippet_versions.c.snippet_id == snippets.c.id)
+    .where(snippets.c.short_id == _SHORT_ID)
+    .order_by(snippet_versions.c.version)
+)
+_LIVE_OWNED = (snippets.c.owner_id == _OWNER) & snippets.c.deleted_at.is_(None)
+_OWNED_COUNT = Statement.of(select(func.count()).select_from(snippets).where(_LIVE_OWNED))
+_OWNED_PAGE = Statement.of(
+    select(snippets)
+    .where(_LIVE_OWNED)
+    .order_by(snippets.c.created_at.desc(), snippets.c.id.desc())
+    .limit(bindparam("limit", type_=Integer))
+    .offset(bindparam("offset", type_=Integer))
 )
 
 
-def _with_author_and_version(
-    statement: Select[Any], version: ColumnElement[int] | int
-) -> Select[Any]:
-    return statement.join(users, users.c.id == snippets.c.owner_id).outerjoin(
-        snippet_versions,
-        (snippet_versions.c.snippet_id == snippets.c.id) & (snippet_versions.c.version == version),
-    )
-
-
-class SqlaSnippetQueries:
-    """Opens a session only when asked, so a cache hit never touches PostgreSQL."""
-
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._session_factory = session_factory
+class AsyncpgSnippetQueries:
+    def __init__(self, pool: ReadPool) -> None:
+        self._pool = pool
 
     async def find(self, short_id: str, version: int | None) -> SnippetDetails | None:
-        statement = snippet_details_statement(short_id, version)
-        async with self._session_factory() as session:
-            row = (await session.execute(statement)).one_or_none()
+        statement = _LATEST if version is None else _BY_VERSION
+        values = {"short_id": short_id, "version": version}
+        row = await self._pool.fetch_one(statement.sql, statement.arguments(values))
         if row is None:
             return None
         versions = {}
-        if row.version is not None:
-            versions[row.version] = to_version(row, created_at_column="version_created_at")
+        if row["version"] is not None:
+            versions[row["version"]] = to_version(row, created_at_column="version_created_at")
         return SnippetDetails(
             snippet=to_snippet(row, versions),
-            author=Author(id=row.owner_id, username=row.author_username),
+            author=Author(id=row["owner_id"], username=row["author_username"]),
         )
 
     async def listing(self, short_id: str) -> SnippetListing | None:
-        async with self._session_factory() as session:
-            row = (
-                await session.execute(select(snippets).where(snippets.c.short_id == short_id))
-            ).one_or_none()
-            if row is None:
-                return None
-            version_rows = await session.execute(
-                select(
-                    snippet_versions.c.version,
-                    snippet_versions.c.visibility,
-                    snippet_versions.c.language,
-                    snippet_versions.c.expires_at,
-                    snippet_versions.c.created_at,
-                    func.octet_length(snippet_versions.c.content).label("size_bytes"),
-                )
-                .where(snippet_versions.c.snippet_id == row.id)
-                .order_by(snippet_versions.c.version),
+        rows = await self._pool.fetch(_LISTING.sql, _LISTING.arguments({"short_id": short_id}))
+        if not rows:
+            return None
+        summaries = tuple(
+            VersionSummary(
+                number=row["version"],
+                visibility=Visibility(row["visibility"]),
+                language=row["language"],
+                expires_at=row["expires_at"],
+                created_at=row["version_created_at"],
+                size_bytes=row["size_bytes"],
             )
-            summaries = tuple(
-                VersionSummary(
-                    number=v.version,
-                    visibility=Visibility(v.visibility),
-                    language=v.language,
-                    expires_at=v.expires_at,
-                    created_at=v.created_at,
-                    size_bytes=v.size_bytes,
-                )
-                for v in version_rows
-            )
-        return SnippetListing(snippet=to_snippet(row, {}), versions=summaries)
+            for row in rows
+            if row["version"] is not None
+        )
+        return SnippetListing(snippet=to_snippet(rows[0], {}), versions=summaries)
 
     async def owned_by(self, owner_id: UUID, page: int, size: int) -> Page[SnippetSummary]:
-        live = (snippets.c.owner_id == owner_id) & snippets.c.deleted_at.is_(None)
-        async with self._session_factory() as session:
-            total = (
-                await session.execute(select(func.count()).select_from(snippets).where(live))
-            ).scalar_one()
-            rows = await session.execute(
-                select(snippets)
-                .where(live)
-                .order_by(snippets.c.created_at.desc(), snippets.c.id.desc())
-                .limit(size)
-                .offset((page - 1) * size),
+        values = {"owner_id": owner_id, "limit": size, "offset": (page - 1) * size}
+        counted = await self._pool.fetch_one(_OWNED_COUNT.sql, _OWNED_COUNT.arguments(values))
+        total = int(counted[0]) if counted else 0
+        rows = await self._pool.fetch(_OWNED_PAGE.sql, _OWNED_PAGE.arguments(values))
+        items = tuple(
+            SnippetSummary(
+                id=row["id"],
+                short_id=row["short_id"],
+                title=row["title"],
+                latest_version=row["latest_version"],
+                views=row["views"],
+                created_at=row["created_at"],
+                updated_at=row["updated_at"],
             )
-            items = tuple(
-                SnippetSummary(
-                    id=r.id,
-                    short_id=r.short_id,
-                    title=r.title,
-                    latest_version=r.latest_version,
-                    views=r.views,
-                    created_at=r.created_at,
-                    updated_at=r.updated_at,
-                )
-                for r in rows
-            )
+            for row in rows
+        )
         return Page(items=items, total=total, page=page, size=size)

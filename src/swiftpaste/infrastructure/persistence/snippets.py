@@ -1,5 +1,6 @@
 """SqlaSnippetRepository: the Snippet aggregate in `snippets` and `snippet_versions`."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,31 +18,33 @@ from swiftpaste.infrastructure.persistence.tables import (
 )
 
 
-def to_version(row: Any, created_at_column: str = "created_at") -> SnippetVersion:
-    """`created_at_column` names the column when a join gave it another label."""
+def to_version(row: Mapping[Any, Any], created_at_column: str = "created_at") -> SnippetVersion:
+    """A version from a row of `snippet_versions` (SQLAlchemy's `.mappings()` or asyncpg's
+    records); `created_at_column` names the column when a join gave it another label."""
     return SnippetVersion(
-        number=row.version,
-        content=row.content,
-        visibility=Visibility(row.visibility),
-        language=row.language,
-        expires_at=row.expires_at,
-        created_at=getattr(row, created_at_column),
-        expired_at=getattr(row, "expired_at", None),
+        number=row["version"],
+        content=row["content"],
+        visibility=Visibility(row["visibility"]),
+        language=row["language"],
+        expires_at=row["expires_at"],
+        created_at=row[created_at_column],
+        expired_at=row.get("expired_at"),
     )
 
 
-def to_snippet(row: Any, versions: dict[int, SnippetVersion]) -> Snippet:
+def to_snippet(row: Mapping[Any, Any], versions: dict[int, SnippetVersion]) -> Snippet:
+    """The aggregate from a row of `snippets`, with the versions loaded beside it."""
     return Snippet(
-        id=row.id,
-        short_id=row.short_id,
-        title=row.title,
-        owner_id=row.owner_id,
-        latest_version=row.latest_version,
-        views=row.views,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        deleted_at=row.deleted_at,
-        aggregate_version=row.aggregate_version,
+        id=row["id"],
+        short_id=row["short_id"],
+        title=row["title"],
+        owner_id=row["owner_id"],
+        latest_version=row["latest_version"],
+        views=row["views"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        deleted_at=row["deleted_at"],
+        aggregate_version=row["aggregate_version"],
         versions=versions,
     )
 
@@ -112,20 +115,24 @@ class SqlaSnippetRepository:
 
     async def get_for_update(self, snippet_id: UUID, version: int | None = None) -> Snippet | None:
         row = (
-            await self._session.execute(
-                select(snippets).where(snippets.c.id == snippet_id).with_for_update(),
+            (
+                await self._session.execute(
+                    select(snippets).where(snippets.c.id == snippet_id).with_for_update(),
+                )
             )
-        ).one_or_none()
+            .mappings()
+            .one_or_none()
+        )
         if row is None:
             return None
-        wanted = {row.latest_version} | ({version} if version is not None else set())
+        wanted = {row["latest_version"]} | ({version} if version is not None else set())
         version_rows = await self._session.execute(
             select(snippet_versions).where(
                 snippet_versions.c.snippet_id == snippet_id,
                 snippet_versions.c.version.in_(wanted),
             ),
         )
-        snippet = to_snippet(row, {r.version: to_version(r) for r in version_rows})
+        snippet = to_snippet(row, {r["version"]: to_version(r) for r in version_rows.mappings()})
         self._aggregates.track(snippet)
         return snippet
 
@@ -145,27 +152,31 @@ class SqlaSnippetRepository:
             .scalar_subquery()
         )
         rows = (
-            await self._session.execute(
-                select(snippets)
-                .where(snippets.c.id.in_(due), snippets.c.deleted_at.is_(None))
-                .order_by(snippets.c.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True),
+            (
+                await self._session.execute(
+                    select(snippets)
+                    .where(snippets.c.id.in_(due), snippets.c.deleted_at.is_(None))
+                    .order_by(snippets.c.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True),
+                )
             )
-        ).all()
+            .mappings()
+            .all()
+        )
         if not rows:
             return []
         version_rows = await self._session.execute(
             select(snippet_versions).where(
-                snippet_versions.c.snippet_id.in_([row.id for row in rows]),
+                snippet_versions.c.snippet_id.in_([row["id"] for row in rows]),
                 snippet_versions.c.expires_at <= now,
                 snippet_versions.c.expired_at.is_(None),
             ),
         )
-        by_snippet: dict[UUID, dict[int, SnippetVersion]] = {row.id: {} for row in rows}
-        for version_row in version_rows:
-            by_snippet[version_row.snippet_id][version_row.version] = to_version(version_row)
-        found = [to_snippet(row, by_snippet[row.id]) for row in rows]
+        by_snippet: dict[UUID, dict[int, SnippetVersion]] = {row["id"]: {} for row in rows}
+        for version_row in version_rows.mappings():
+            by_snippet[version_row["snippet_id"]][version_row["version"]] = to_version(version_row)
+        found = [to_snippet(row, by_snippet[row["id"]]) for row in rows]
         for snippet in found:
             self._aggregates.track(snippet)
         return found

@@ -7,9 +7,8 @@ A route declares its budget with a dependency::
 Signed-in callers are limited per user (their token is only decoded, never looked up),
 everyone else per client address; behind a trusted proxy the address comes from
 X-Forwarded-For. Successful answers carry RateLimit-Limit, RateLimit-Remaining and
-RateLimit-Reset; an empty bucket answers 429 with Retry-After. A request whose budget an
-earlier layer has already spent carries that decision in its ASGI scope (`PREPAID_DECISION`)
-and is not charged twice.
+RateLimit-Reset; an empty bucket answers 429 with Retry-After. (The snippet read spends
+its budget in its use case, in the same round trip as its cache lookup.)
 
 FastAPI copies headers set by a dependency only onto responses it builds itself: a
 route that returns a `Response` object directly must copy them (take `response: Response`
@@ -30,13 +29,10 @@ from swiftpaste.application.ports.rate_limit import (
     RateLimitDecision,
     RateLimiter,
     RateLimitExceeded,
-    RateLimitPolicy,
+    RateLimits,
+    user_budget,
 )
-from swiftpaste.application.ports.security import (
-    AccessClaims,
-    AccessTokenCodec,
-    InvalidAccessToken,
-)
+from swiftpaste.application.ports.security import AccessTokenCodec, InvalidAccessToken
 from swiftpaste.presentation.http.errors import error_response
 
 PolicyName = Literal["read", "write"]
@@ -47,16 +43,11 @@ IPAddress = IPv4Address | IPv6Address
 _IPV6_CLIENT_PREFIX = 64
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RateLimitSettings:
-    """The budgets routes can declare, and the proxies whose X-Forwarded-For is believed."""
+@dataclass(frozen=True, slots=True)
+class TrustedProxies:
+    """The proxies whose X-Forwarded-For is believed."""
 
-    read: RateLimitPolicy
-    write: RateLimitPolicy
-    trusted_proxies: tuple[IPNetwork, ...] = ()
-
-    def policy(self, name: PolicyName) -> RateLimitPolicy:
-        return self.read if name == "read" else self.write
+    networks: tuple[IPNetwork, ...] = ()
 
 
 def _parse_address(text: str) -> IPAddress | None:
@@ -131,20 +122,26 @@ def _address_key(client: IPAddress | str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def anonymous_client_key(
+def _address_budget(
     scope_client_host: str | None,
     forwarded_for: str | None,
     trusted_proxies: tuple[IPNetwork, ...],
 ) -> str:
-    """The bucket key of a caller without a (valid) token: its address, or its IPv6 /64.
-
-    A pure function of its arguments, so it is cached: parsing addresses costs more than
-    the rest of a cache-hit read's bookkeeping, and clients come back.
-    """
+    # A pure function, cached: parsing addresses costs more than the rest of a cache-hit
+    # read's bookkeeping, and clients come back.
     return _address_key(_client(scope_client_host, forwarded_for, trusted_proxies))
 
 
-def _bearer_token(authorization: str | None) -> str | None:
+def address_budget(request: Request, proxies: TrustedProxies) -> str:
+    """The bucket of a caller without a (valid) token: its address, or its IPv6 /64."""
+    # Several X-Forwarded-For headers are one comma-separated list (RFC 9110, 5.3).
+    forwarded_for = ",".join(request.headers.getlist("x-forwarded-for")) or None
+    host = request.client.host if request.client else None
+    return _address_budget(host, forwarded_for, proxies.networks)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; None for any other."""
     scheme, _, token = (authorization or "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -152,50 +149,14 @@ def _bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-@dataclass(frozen=True, slots=True)
-class VerifiedToken:
-    """An access token the codec accepted: its claims, and the bucket its requests spend."""
-
-    claims: AccessClaims
-    bucket_key: str
-
-
-def verified_token(codec: AccessTokenCodec, token: str) -> VerifiedToken | None:
-    """The token's claims and bucket if `codec` accepts it (signature, expiry), else None.
-
-    Rejecting the token is the route's business; here it is anonymous. (The codec
-    remembers the tokens it accepted, so this costs no verification per request.)
-    """
-    try:
-        claims = codec.decode(token)
-    except InvalidAccessToken:
-        return None
-    return VerifiedToken(claims, f"user:{claims.user_id}")
-
-
-def _bucket_key(
-    request: Request, codec: AccessTokenCodec, trusted_proxies: tuple[IPNetwork, ...]
-) -> str:
-    token = _bearer_token(request.headers.get("authorization"))
+def _budget(request: Request, codec: AccessTokenCodec, proxies: TrustedProxies) -> str:
+    token = bearer_token(request.headers.get("authorization"))
     if token is not None:
-        verified = verified_token(codec, token)
-        if verified is not None:
-            return verified.bucket_key
-    # Several X-Forwarded-For headers are one comma-separated list (RFC 9110, 5.3).
-    forwarded_for = ",".join(request.headers.getlist("x-forwarded-for")) or None
-    host = request.client.host if request.client else None
-    return anonymous_client_key(host, forwarded_for, trusted_proxies)
-
-
-# The ASGI scope key under which an earlier layer (the fast read lane) leaves the decision
-# it already took for this request, so that the route's dependency does not spend again.
-PREPAID_DECISION = "swiftpaste.rate_limit.prepaid"
-
-
-@dataclass(frozen=True, slots=True)
-class PrepaidDecision:
-    policy_name: str
-    decision: RateLimitDecision
+        try:
+            return user_budget(codec.decode(token).user_id)
+        except InvalidAccessToken:
+            pass  # refusing the token is the route's business; here it is anonymous
+    return address_budget(request, proxies)
 
 
 def rate_limit_headers(decision: RateLimitDecision) -> dict[str, str]:
@@ -216,15 +177,11 @@ def rate_limit(policy_name: PolicyName) -> Callable[..., Awaitable[None]]:
         response: Response,
         limiter: FromDishka[RateLimiter],
         codec: FromDishka[AccessTokenCodec],
-        settings: FromDishka[RateLimitSettings],
+        limits: FromDishka[RateLimits],
+        proxies: FromDishka[TrustedProxies],
     ) -> None:
-        policy = settings.policy(policy_name)
-        prepaid = request.scope.pop(PREPAID_DECISION, None)
-        if isinstance(prepaid, PrepaidDecision) and prepaid.policy_name == policy.name:
-            decision = prepaid.decision  # spent already, by the fast read lane
-        else:
-            key = _bucket_key(request, codec, settings.trusted_proxies)
-            decision = await limiter.hit(key, policy)
+        policy = limits.read if policy_name == "read" else limits.write
+        decision = await limiter.hit(_budget(request, codec, proxies), policy)
         if not decision.allowed:
             raise RateLimitExceeded(policy.name, decision)
         response.headers.update(rate_limit_headers(decision))

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from dishka.integrations.fastapi import DishkaRoute, FromDishka
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from pydantic_core import to_json
 
@@ -81,7 +82,7 @@ def search_page_json(page: Page[SearchResult]) -> bytes:
 @router.get(
     "/search",
     response_model=SearchPage,
-    response_class=Response,
+    response_class=JSONResponse,
     dependencies=[Depends(rate_limit("read"))],
 )
 async def search_snippets(

@@ -7,18 +7,30 @@ from dishka import AsyncContainer
 from dishka.integrations.fastapi import FromDishka, inject
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from starlette.requests import HTTPConnection
 
 from swiftpaste.application.auth.authenticate import Authenticate, AuthenticatedUser
 from swiftpaste.application.errors import NotAuthenticated
+from swiftpaste.presentation.http.rate_limit import bearer_token
 
-# tokenUrl makes Swagger UI's "Authorize" button log in through the password form.
-bearer_token = OAuth2PasswordBearer(tokenUrl="/auth/jwt/login", auto_error=False)
+
+class BearerToken(OAuth2PasswordBearer):
+    """The `Authorization: Bearer` token, read as every route reads it (`bearer_token`);
+    as an OAuth2 password flow, Swagger UI's "Authorize" button logs in through the form."""
+
+    async def __call__(self, request: HTTPConnection) -> str | None:
+        return bearer_token(request.headers.get("authorization"))
+
+
+access_token = BearerToken(
+    tokenUrl="/auth/jwt/login", scheme_name="OAuth2PasswordBearer", auto_error=False
+)
+AccessToken = Annotated[str | None, Depends(access_token)]
 
 
 @inject
 async def current_user(
-    token: Annotated[str | None, Depends(bearer_token)],
-    authenticate: FromDishka[Authenticate],
+    token: AccessToken, authenticate: FromDishka[Authenticate]
 ) -> AuthenticatedUser:
     if not token:
         raise NotAuthenticated("authentication required: send 'Authorization: Bearer <token>'")
@@ -28,13 +40,10 @@ async def current_user(
 CurrentUser = Annotated[AuthenticatedUser, Depends(current_user)]
 
 
-async def optional_reader(
-    request: Request, token: Annotated[str | None, Depends(bearer_token)]
-) -> UUID | None:
+async def optional_reader(request: Request, token: AccessToken) -> UUID | None:
     """The reader's user id when a token is sent; None for anonymous readers.
 
-    Reads skip loading the account, and anonymous reads resolve nothing at all, so a
-    cached read costs no query. A token that is sent but invalid is still refused.
+    A token that is sent but invalid or logged out is refused; the account is not loaded.
     """
     if not token:
         return None

@@ -1,4 +1,4 @@
-"""Snippet request and response bodies, and the renderer the read path caches."""
+"""Snippet request and response bodies, and the renderer whose bytes the read path caches."""
 
 from datetime import datetime
 from typing import Annotated
@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from swiftpaste.application.ports.snippets import Representation
 from swiftpaste.application.snippets.read_models import (
     Author,
     Page,
@@ -105,10 +106,18 @@ class SnippetResponse(BaseModel):
         )
 
 
-class JsonSnippetRenderer:
-    """Renders `SnippetResponse` to the bytes the API sends and the cache stores."""
+class HttpSnippetRenderer:
+    """The bytes the API sends, and the cache stores: `SnippetResponse` as JSON, or the
+    content alone (raw)."""
 
-    def render(self, details: SnippetDetails, version: SnippetVersion) -> bytes:
+    def render(
+        self,
+        details: SnippetDetails,
+        version: SnippetVersion,
+        representation: Representation = Representation.JSON,
+    ) -> bytes:
+        if representation is Representation.RAW:
+            return version.content.encode()
         response = SnippetResponse.of(details.snippet, details.author, version)
         return response.model_dump_json().encode()
 

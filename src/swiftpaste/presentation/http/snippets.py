@@ -6,10 +6,11 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from dishka.integrations.fastapi import DishkaRoute, FromDishka
-from fastapi import APIRouter, Depends, Query, Response, status
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from swiftpaste.application.errors import InvalidQuery
+from swiftpaste.application.ports.snippets import Representation
 from swiftpaste.application.snippets.create_snippet import CreateSnippet, CreateSnippetCommand
 from swiftpaste.application.snippets.delete_snippet import DeleteSnippet
 from swiftpaste.application.snippets.list_my_snippets import ListMySnippets
@@ -17,17 +18,22 @@ from swiftpaste.application.snippets.list_versions import ListSnippetVersions
 from swiftpaste.application.snippets.read_models import Author, SnippetDetails
 from swiftpaste.application.snippets.read_snippet import (
     ReadSnippet,
-    ReadSnippetContent,
     ReadSnippetQuery,
+    SnippetRead,
 )
 from swiftpaste.application.snippets.revise_snippet import ReviseSnippet, ReviseSnippetCommand
 from swiftpaste.application.snippets.share_snippet import ShareSnippet, ShareSnippetCommand
 from swiftpaste.domain.errors import SnippetNotFound
 from swiftpaste.domain.snippets import Snippet, is_short_id
-from swiftpaste.presentation.http.rate_limit import rate_limit
-from swiftpaste.presentation.http.security import CurrentUser, ReaderId
+from swiftpaste.presentation.http.rate_limit import (
+    TrustedProxies,
+    address_budget,
+    rate_limit,
+    rate_limit_headers,
+)
+from swiftpaste.presentation.http.security import AccessToken, CurrentUser, ReaderId
 from swiftpaste.presentation.http.snippet_schemas import (
-    JsonSnippetRenderer,
+    HttpSnippetRenderer,
     ShareRequest,
     ShareResponse,
     SnippetCreate,
@@ -43,7 +49,7 @@ _reads = [Depends(rate_limit("read"))]
 _writes = [Depends(rate_limit("write"))]
 
 _JSON = "application/json"
-_renderer = JsonSnippetRenderer()
+_renderer = HttpSnippetRenderer()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +75,33 @@ def _version(version: int | None, v: int | None) -> int | None:
     return version if version is not None else v
 
 
-def _read_query(
-    short_id: str, version: int | None, reader: UUID | None, token: str | None
-) -> ReadSnippetQuery:
-    if not is_short_id(short_id):
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What a read route was asked, and how it was called."""
+
+    short_id: str
+    version: int | None
+    v: int | None
+    share_token: str | None
+    access_token: str | None
+    request: Request
+
+
+async def _read(
+    asked: _Reading, representation: Representation, read: ReadSnippet, proxies: TrustedProxies
+) -> SnippetRead:
+    if not is_short_id(asked.short_id):
         raise SnippetNotFound("snippet not found")
-    return ReadSnippetQuery(short_id=short_id, version=version, reader_id=reader, share_token=token)
+    return await read(
+        ReadSnippetQuery(
+            short_id=asked.short_id,
+            version=_version(asked.version, asked.v),
+            representation=representation,
+            access_token=asked.access_token,
+            address_key=address_budget(asked.request, proxies),
+            share_token=asked.share_token,
+        ),
+    )
 
 
 def _json(body: bytes, response: Response, status_code: int = status.HTTP_200_OK) -> Response:
@@ -94,7 +121,7 @@ def _owner_view(
     "/",
     status_code=status.HTTP_201_CREATED,
     response_model=SnippetResponse,
-    response_class=Response,
+    response_class=JSONResponse,
     dependencies=_writes,
 )
 async def create_snippet(
@@ -125,39 +152,39 @@ async def list_my_snippets(
     return SnippetPage.of(await list_mine(caller.user.id, page, size))
 
 
-@router.get(
-    "/{short_id}", response_model=SnippetResponse, response_class=Response, dependencies=_reads
-)
+@router.get("/{short_id}", response_model=SnippetResponse, response_class=JSONResponse)
 async def read_snippet(
+    request: Request,
     short_id: str,
-    reader: ReaderId,
+    access_token: AccessToken,
     read: FromDishka[ReadSnippet],
-    response: Response,
+    proxies: FromDishka[TrustedProxies],
     version: VersionParam = None,
     v: VersionParam = None,
     token: ShareToken = None,
 ) -> Response:
     """A version of a snippet (default the latest), if the caller may see it."""
-    query = _read_query(short_id, _version(version, v), reader, token)
-    return _json(await read(query), response)
+    asked = _Reading(short_id, version, v, token, access_token, request)
+    found = await _read(asked, Representation.JSON, read, proxies)
+    return Response(found.body, media_type=_JSON, headers=rate_limit_headers(found.decision))
 
 
-@router.get("/{short_id}/raw", response_class=PlainTextResponse, dependencies=_reads)
+@router.get("/{short_id}/raw", response_class=PlainTextResponse)
 async def read_raw(
+    request: Request,
     short_id: str,
-    reader: ReaderId,
-    read_content: FromDishka[ReadSnippetContent],
-    response: Response,
+    access_token: AccessToken,
+    read: FromDishka[ReadSnippet],
+    proxies: FromDishka[TrustedProxies],
     version: VersionParam = None,
     v: VersionParam = None,
     token: ShareToken = None,
 ) -> PlainTextResponse:
     """Just the content, as text/plain (for curl and scripts)."""
-    query = _read_query(short_id, _version(version, v), reader, token)
-    return PlainTextResponse(
-        await read_content(query),
-        headers={**response.headers, "X-Content-Type-Options": "nosniff"},
-    )
+    asked = _Reading(short_id, version, v, token, access_token, request)
+    found = await _read(asked, Representation.RAW, read, proxies)
+    headers = {**rate_limit_headers(found.decision), "X-Content-Type-Options": "nosniff"}
+    return PlainTextResponse(found.body, headers=headers)
 
 
 @router.get("/{short_id}/versions", dependencies=_reads)
@@ -172,7 +199,10 @@ async def list_versions(
 
 
 @router.put(
-    "/{snippet_id}", response_model=SnippetResponse, response_class=Response, dependencies=_writes
+    "/{snippet_id}",
+    response_model=SnippetResponse,
+    response_class=JSONResponse,
+    dependencies=_writes,
 )
 async def revise_snippet(
     snippet_id: UUID,

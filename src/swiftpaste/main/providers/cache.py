@@ -1,0 +1,48 @@
+"""Redis: the client, the rate limiter, the snippet cache and the logout denylist."""
+
+from collections.abc import AsyncIterator
+
+from dishka import Provider, Scope, alias, provide
+from redis.asyncio import Redis
+
+from swiftpaste.application.ports.rate_limit import RateLimiter
+from swiftpaste.application.ports.security import AccessTokenDenylist
+from swiftpaste.application.ports.snippets import SnippetCache
+from swiftpaste.infrastructure.cache.client import RedisOptions, make_redis
+from swiftpaste.infrastructure.cache.denylist import RedisAccessTokenDenylist
+from swiftpaste.infrastructure.cache.rate_limiter import RedisRateLimiter
+from swiftpaste.infrastructure.cache.snippet_cache import RedisSnippetCache
+from swiftpaste.main.settings import Settings
+
+
+class CacheProvider(Provider):
+    scope = Scope.APP
+
+    @provide
+    async def redis(self, settings: Settings) -> AsyncIterator[Redis]:
+        client = make_redis(
+            RedisOptions(
+                url=settings.redis_url,
+                socket_timeout_seconds=settings.redis_socket_timeout_seconds,
+                retries=settings.redis_retries,
+                retry_backoff_seconds=settings.redis_retry_backoff_seconds,
+                max_connections=settings.redis_max_connections,
+            ),
+        )
+        yield client
+        await client.aclose()
+
+    rate_limiter = provide(RedisRateLimiter)
+    rate_limiter_port = alias(source=RedisRateLimiter, provides=RateLimiter)
+    denylist = provide(RedisAccessTokenDenylist, provides=AccessTokenDenylist)
+
+    @provide
+    def snippet_cache(
+        self, redis: Redis, limiter: RedisRateLimiter, settings: Settings
+    ) -> RedisSnippetCache:
+        # Generations outlive the bodies they guard.
+        return RedisSnippetCache(
+            redis, limiter, generation_ttl_seconds=2 * settings.cache_ttl_seconds
+        )
+
+    snippet_cache_port = alias(source=RedisSnippetCache, provides=SnippetCache)

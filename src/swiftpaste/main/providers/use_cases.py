@@ -1,0 +1,73 @@
+"""Use cases: the read side built once per process, commands once per request."""
+
+from dishka import Provider, Scope, provide
+from prometheus_client import CollectorRegistry
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from swiftpaste.application.auth.authenticate import Authenticate
+from swiftpaste.application.auth.log_in import LogIn
+from swiftpaste.application.auth.log_out import LogOut
+from swiftpaste.application.auth.refresh_session import RefreshSession
+from swiftpaste.application.auth.register_user import RegisterUser
+from swiftpaste.application.auth.revocation import SessionRevoker
+from swiftpaste.application.auth.tokens import TokenPairIssuer
+from swiftpaste.application.auth.update_profile import UpdateProfile
+from swiftpaste.application.health.check_readiness import CheckReadiness
+from swiftpaste.application.ports.snippets import SnippetRenderer
+from swiftpaste.application.search.search_snippets import SearchSnippets
+from swiftpaste.application.snippets.create_snippet import CreateSnippet
+from swiftpaste.application.snippets.delete_snippet import DeleteSnippet
+from swiftpaste.application.snippets.expire_shares import ExpireDueShares
+from swiftpaste.application.snippets.list_my_snippets import ListMySnippets
+from swiftpaste.application.snippets.list_versions import ListSnippetVersions
+from swiftpaste.application.snippets.read_snippet import ReadSnippet
+from swiftpaste.application.snippets.revise_snippet import ReviseSnippet
+from swiftpaste.application.snippets.share_snippet import ShareSnippet
+from swiftpaste.infrastructure.health.probes import KafkaProbe, PostgresProbe, RedisProbe
+from swiftpaste.infrastructure.messaging.views import KafkaViewPublisher
+from swiftpaste.main.multiprocess_metrics import scrape_registry
+from swiftpaste.main.settings import Settings
+from swiftpaste.presentation.http.snippet_schemas import HttpSnippetRenderer
+
+
+class UseCaseProvider(Provider):
+    # Reads need no request-scoped collaborator: built once, a read resolves nothing.
+    renderer = provide(HttpSnippetRenderer, scope=Scope.APP, provides=SnippetRenderer)
+    read_snippet = provide(ReadSnippet, scope=Scope.APP)
+    list_snippet_versions = provide(ListSnippetVersions, scope=Scope.APP)
+    list_my_snippets = provide(ListMySnippets, scope=Scope.APP)
+    search_snippets = provide(SearchSnippets, scope=Scope.APP)
+
+    issuer = provide(TokenPairIssuer, scope=Scope.REQUEST)
+    revoker = provide(SessionRevoker, scope=Scope.REQUEST)
+    register_user = provide(RegisterUser, scope=Scope.REQUEST)
+    log_in = provide(LogIn, scope=Scope.REQUEST)
+    refresh_session = provide(RefreshSession, scope=Scope.REQUEST)
+    log_out = provide(LogOut, scope=Scope.REQUEST)
+    authenticate = provide(Authenticate, scope=Scope.REQUEST)
+    update_profile = provide(UpdateProfile, scope=Scope.REQUEST)
+    create_snippet = provide(CreateSnippet, scope=Scope.REQUEST)
+    revise_snippet = provide(ReviseSnippet, scope=Scope.REQUEST)
+    share_snippet = provide(ShareSnippet, scope=Scope.REQUEST)
+    delete_snippet = provide(DeleteSnippet, scope=Scope.REQUEST)
+    expire_due_shares = provide(ExpireDueShares, scope=Scope.REQUEST)
+
+    @provide(scope=Scope.APP)
+    def metrics_registry(self, settings: Settings) -> CollectorRegistry:
+        # With several uvicorn workers, a scrape must add up every worker's samples.
+        return scrape_registry(settings.prometheus_multiproc_dir)
+
+    @provide(scope=Scope.APP)
+    def check_readiness(
+        self,
+        engine: AsyncEngine,
+        redis: Redis,
+        views: KafkaViewPublisher,
+        settings: Settings,
+    ) -> CheckReadiness:
+        timeout = settings.health_probe_timeout_seconds
+        return CheckReadiness(
+            [PostgresProbe(engine), RedisProbe(redis), KafkaProbe(views, timeout)],
+            timeout_seconds=timeout,
+        )
