@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 from dishka import AsyncContainer, Provider, make_async_container
-from dishka.integrations.fastapi import FastapiProvider, setup_dishka
+from dishka.integrations.fastapi import FastapiProvider
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -18,7 +18,7 @@ from swiftpaste.main.heap import settle_after_startup
 from swiftpaste.main.logging import DirectJsonLines, configure_logging
 from swiftpaste.main.providers import service_providers
 from swiftpaste.main.settings import Settings, load_settings
-from swiftpaste.presentation.http import auth, health, search, snippets, users
+from swiftpaste.presentation.http import auth, health, reads, search, snippets, users
 from swiftpaste.presentation.http.body_limit import BodyLimitMiddleware
 from swiftpaste.presentation.http.errors import install_error_handlers, unavailable_handler
 from swiftpaste.presentation.http.metrics import HTTP_METRICS
@@ -92,7 +92,17 @@ def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False
         # providers on every request whether they were configured since.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    for router in (auth.router, users.router, search.router, snippets.router, health.router):
+    # Search before the reads, whose `{short_id}` would take `search` too; the reads, the
+    # busiest routes, before the rest: routes are matched in this order.
+    routers = (
+        search.router,
+        reads.router,
+        snippets.router,
+        auth.router,
+        users.router,
+        health.router,
+    )
+    for router in routers:
         app.include_router(router)
     install_error_handlers(app)
     app.add_exception_handler(RateLimitExceeded, rate_limit_exceeded_handler)
@@ -111,7 +121,8 @@ def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False
                 "RateLimit-Reset",
             ],
         )
-    setup_dishka(container, app)
+    # The request scope is opened by the routes that need one (RequestScopedRoute).
+    app.state.dishka_container = container
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.request_body_limit)
     # Around everything, the catch-all 500 included: it sees every request and response.
     app.around_stack = partial(

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from dishka.integrations.fastapi import DishkaRoute, FromDishka
+from dishka.integrations.fastapi import FromDishka
 from fastapi import APIRouter, Depends, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, EmailStr, Field
@@ -14,10 +14,11 @@ from swiftpaste.application.auth.register_user import RegisterUser, RegisterUser
 from swiftpaste.application.auth.tokens import TokenPair
 from swiftpaste.domain.users import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from swiftpaste.presentation.http.rate_limit import rate_limit
+from swiftpaste.presentation.http.routing import RequestScopedRoute
 from swiftpaste.presentation.http.security import CurrentUser
 from swiftpaste.presentation.http.users_schemas import UserRead
 
-router = APIRouter(prefix="/auth", tags=["auth"], route_class=DishkaRoute)
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=RequestScopedRoute)
 
 # Credential endpoints spend the write budget: it also slows password guessing.
 _guarded = [Depends(rate_limit("write"))]

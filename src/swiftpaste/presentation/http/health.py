@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from dishka.integrations.fastapi import DishkaRoute, FromDishka
+from dishka.integrations.fastapi import FromDishka
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -14,8 +14,9 @@ from swiftpaste.application.health.check_readiness import (
     ReadinessReport,
 )
 from swiftpaste.presentation.http.metrics import HTTP_METRICS
+from swiftpaste.presentation.http.routing import RequestScopedRoute
 
-router = APIRouter(prefix="/v1/api/health", tags=["health"], route_class=DishkaRoute)
+router = APIRouter(prefix="/v1/api/health", tags=["health"], route_class=RequestScopedRoute)
 
 
 def _dependency_status(status: DependencyStatus) -> str:

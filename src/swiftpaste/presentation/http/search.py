@@ -11,7 +11,7 @@ validating twenty items again would cost more than everything else the route doe
 from datetime import datetime
 from typing import Annotated
 
-from dishka.integrations.fastapi import DishkaRoute, FromDishka
+from dishka.integrations.fastapi import FromDishka
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -26,10 +26,11 @@ from swiftpaste.application.search.search_snippets import (
 )
 from swiftpaste.application.snippets.read_models import Page
 from swiftpaste.presentation.http.rate_limit import rate_limit
+from swiftpaste.presentation.http.routing import RequestScopedRoute
 from swiftpaste.presentation.http.security import ReaderId
 from swiftpaste.presentation.http.snippet_schemas import AuthorOut
 
-router = APIRouter(prefix="/v1/api/snippet", tags=["search"], route_class=DishkaRoute)
+router = APIRouter(prefix="/v1/api/snippet", tags=["search"], route_class=RequestScopedRoute)
 
 
 class SearchItem(BaseModel):

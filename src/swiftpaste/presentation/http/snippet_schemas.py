@@ -30,6 +30,9 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+MAX_VERSION = 2**31 - 1
+"""The largest version number a request may name (PostgreSQL's `integer`)."""
+
 Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX_LENGTH)]
 Language = Annotated[str, Field(min_length=1, max_length=LANGUAGE_MAX_LENGTH)]
 

@@ -1,38 +1,32 @@
-"""Snippet routes under /v1/api/snippet."""
+"""Snippet routes under /v1/api/snippet: create, list, versions, revise, delete, share.
+
+The reads of a snippet are in `reads.py`, search in `search.py`."""
 
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 from uuid import UUID
 
-from dishka.integrations.fastapi import DishkaRoute, FromDishka
-from fastapi import APIRouter, Depends, Query, Request, Response, status
-from fastapi.responses import JSONResponse, PlainTextResponse
+from dishka.integrations.fastapi import FromDishka
+from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import JSONResponse
 
-from swiftpaste.application.errors import InvalidQuery
-from swiftpaste.application.ports.snippets import Representation
 from swiftpaste.application.snippets.create_snippet import CreateSnippet, CreateSnippetCommand
 from swiftpaste.application.snippets.delete_snippet import DeleteSnippet
 from swiftpaste.application.snippets.list_my_snippets import ListMySnippets
 from swiftpaste.application.snippets.list_versions import ListSnippetVersions
 from swiftpaste.application.snippets.read_models import Author, SnippetDetails
-from swiftpaste.application.snippets.read_snippet import (
-    ReadSnippet,
-    ReadSnippetQuery,
-    SnippetRead,
-)
 from swiftpaste.application.snippets.revise_snippet import ReviseSnippet, ReviseSnippetCommand
 from swiftpaste.application.snippets.share_snippet import ShareSnippet, ShareSnippetCommand
 from swiftpaste.domain.errors import SnippetNotFound
 from swiftpaste.domain.snippets import Snippet, is_short_id
 from swiftpaste.presentation.http.rate_limit import (
-    TrustedProxies,
-    address_budget,
     rate_limit,
-    rate_limit_headers,
 )
-from swiftpaste.presentation.http.security import AccessToken, CurrentUser, ReaderId
+from swiftpaste.presentation.http.routing import RequestScopedRoute
+from swiftpaste.presentation.http.security import CurrentUser, ReaderId
 from swiftpaste.presentation.http.snippet_schemas import (
+    MAX_VERSION,
     HttpSnippetRenderer,
     ShareRequest,
     ShareResponse,
@@ -44,7 +38,7 @@ from swiftpaste.presentation.http.snippet_schemas import (
     VersionSummaryOut,
 )
 
-router = APIRouter(prefix="/v1/api/snippet", tags=["snippets"], route_class=DishkaRoute)
+router = APIRouter(prefix="/v1/api/snippet", tags=["snippets"], route_class=RequestScopedRoute)
 _reads = [Depends(rate_limit("read"))]
 _writes = [Depends(rate_limit("write"))]
 
@@ -63,45 +57,7 @@ class PublicLinks:
         return f"{self.base_url.rstrip('/')}/v1/api/snippet/{short_id}?{urlencode(query)}"
 
 
-VersionParam = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Version number.")]
-ShareToken = Annotated[
-    str | None, Query(max_length=256, description="Share token from a private share link.")
-]
-
-
-def _version(version: int | None, v: int | None) -> int | None:
-    if version is not None and v is not None and version != v:
-        raise InvalidQuery("give the version once: `version` and `v` disagree")
-    return version if version is not None else v
-
-
-@dataclass(frozen=True, slots=True)
-class _Reading:
-    """What a read route was asked, and how it was called."""
-
-    short_id: str
-    version: int | None
-    v: int | None
-    share_token: str | None
-    access_token: str | None
-    request: Request
-
-
-async def _read(
-    asked: _Reading, representation: Representation, read: ReadSnippet, proxies: TrustedProxies
-) -> SnippetRead:
-    if not is_short_id(asked.short_id):
-        raise SnippetNotFound("snippet not found")
-    return await read(
-        ReadSnippetQuery(
-            short_id=asked.short_id,
-            version=_version(asked.version, asked.v),
-            representation=representation,
-            access_token=asked.access_token,
-            address_key=address_budget(asked.request, proxies),
-            share_token=asked.share_token,
-        ),
-    )
+VersionParam = Annotated[int | None, Query(ge=1, le=MAX_VERSION, description="Version number.")]
 
 
 def _json(body: bytes, response: Response, status_code: int = status.HTTP_200_OK) -> Response:
@@ -150,41 +106,6 @@ async def list_my_snippets(
 ) -> SnippetPage:
     """The caller's snippets, newest first."""
     return SnippetPage.of(await list_mine(caller.user.id, page, size))
-
-
-@router.get("/{short_id}", response_model=SnippetResponse, response_class=JSONResponse)
-async def read_snippet(
-    request: Request,
-    short_id: str,
-    access_token: AccessToken,
-    read: FromDishka[ReadSnippet],
-    proxies: FromDishka[TrustedProxies],
-    version: VersionParam = None,
-    v: VersionParam = None,
-    token: ShareToken = None,
-) -> Response:
-    """A version of a snippet (default the latest), if the caller may see it."""
-    asked = _Reading(short_id, version, v, token, access_token, request)
-    found = await _read(asked, Representation.JSON, read, proxies)
-    return Response(found.body, media_type=_JSON, headers=rate_limit_headers(found.decision))
-
-
-@router.get("/{short_id}/raw", response_class=PlainTextResponse)
-async def read_raw(
-    request: Request,
-    short_id: str,
-    access_token: AccessToken,
-    read: FromDishka[ReadSnippet],
-    proxies: FromDishka[TrustedProxies],
-    version: VersionParam = None,
-    v: VersionParam = None,
-    token: ShareToken = None,
-) -> PlainTextResponse:
-    """Just the content, as text/plain (for curl and scripts)."""
-    asked = _Reading(short_id, version, v, token, access_token, request)
-    found = await _read(asked, Representation.RAW, read, proxies)
-    headers = {**rate_limit_headers(found.decision), "X-Content-Type-Options": "nosniff"}
-    return PlainTextResponse(found.body, headers=headers)
 
 
 @router.get("/{short_id}/versions", dependencies=_reads)

@@ -1,15 +1,16 @@
 """Profile routes under /users: read and update the caller's own account."""
 
-from dishka.integrations.fastapi import DishkaRoute, FromDishka
+from dishka.integrations.fastapi import FromDishka
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from swiftpaste.application.auth.update_profile import UpdateProfile, UpdateProfileCommand
 from swiftpaste.domain.users import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from swiftpaste.presentation.http.routing import RequestScopedRoute
 from swiftpaste.presentation.http.security import CurrentUser
 from swiftpaste.presentation.http.users_schemas import UserRead
 
-router = APIRouter(prefix="/users", tags=["users"], route_class=DishkaRoute)
+router = APIRouter(prefix="/users", tags=["users"], route_class=RequestScopedRoute)
 
 
 class ProfileUpdate(BaseModel):

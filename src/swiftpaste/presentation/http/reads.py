@@ -1,0 +1,132 @@
+"""The read routes: every read of a snippet, as JSON or as raw text, through `ReadSnippet`.
+
+They are the busiest routes, so each takes the request alone and reads its query through
+`ReadParams` (the same validation and 422 envelope as FastAPI's parameters, at a fraction
+of FastAPI's per-request cost); their parameters reach the OpenAPI document from the same
+model. The router is included right after search's, before every other route.
+"""
+
+from typing import Annotated, Any
+
+from dishka import AsyncContainer
+from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from swiftpaste.application.errors import InvalidQuery
+from swiftpaste.application.ports.snippets import Representation
+from swiftpaste.application.snippets.read_snippet import (
+    ReadSnippet,
+    ReadSnippetQuery,
+    SnippetRead,
+)
+from swiftpaste.domain.errors import SnippetNotFound
+from swiftpaste.domain.snippets import is_short_id
+from swiftpaste.presentation.http.rate_limit import (
+    TrustedProxies,
+    address_budget,
+    bearer_token,
+    rate_limit_headers,
+)
+from swiftpaste.presentation.http.snippet_schemas import MAX_VERSION, SnippetResponse
+
+SNIPPET_PATH = "/v1/api/snippet/{short_id}"
+RAW_PATH = SNIPPET_PATH + "/raw"
+_JSON = "application/json"
+
+
+class ReadParams(BaseModel):
+    """The query of a read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: Annotated[int | None, Field(ge=1, le=MAX_VERSION, description="Version number.")] = (
+        None
+    )
+    v: Annotated[
+        int | None, Field(ge=1, le=MAX_VERSION, description="Version number (`version`).")
+    ] = None
+    token: Annotated[
+        str | None, Field(max_length=256, description="Share token from a private share link.")
+    ] = None
+
+    @classmethod
+    def of(cls, request: Request) -> "ReadParams":
+        """The request's query (the last of a repeated parameter, as FastAPI reads it);
+        RequestValidationError, as FastAPI raises it, when it does not fit."""
+        try:
+            return cls.model_validate(dict(request.query_params))
+        except ValidationError as error:
+            raise RequestValidationError(
+                [{**issue, "loc": ("query", *issue["loc"])} for issue in error.errors()]
+            ) from None
+
+    @property
+    def wanted_version(self) -> int | None:
+        if self.version is not None and self.v is not None and self.version != self.v:
+            raise InvalidQuery("give the version once: `version` and `v` disagree")
+        return self.version if self.version is not None else self.v
+
+
+def _openapi_parameters() -> list[dict[str, Any]]:
+    schema = ReadParams.model_json_schema()
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": field.pop("description", None),
+            "schema": field,
+        }
+        for name, field in schema["properties"].items()
+    ]
+
+
+_OPENAPI: dict[str, Any] = {
+    "parameters": _openapi_parameters(),
+    # A bearer token is optional: it reads the caller's own private versions.
+    "security": [{"OAuth2PasswordBearer": []}, {}],
+}
+
+
+async def _read(request: Request, short_id: str, representation: Representation) -> SnippetRead:
+    params = ReadParams.of(request)
+    if not is_short_id(short_id):
+        raise SnippetNotFound("snippet not found")
+    container: AsyncContainer = request.app.state.dishka_container
+    read = await container.get(ReadSnippet)
+    proxies = await container.get(TrustedProxies)
+    return await read(
+        ReadSnippetQuery(
+            short_id=short_id,
+            version=params.wanted_version,
+            representation=representation,
+            access_token=bearer_token(request.headers.get("authorization")),
+            address_key=address_budget(request, proxies),
+            share_token=params.token,
+        ),
+    )
+
+
+router = APIRouter(tags=["snippets"])
+
+
+@router.get(
+    SNIPPET_PATH,
+    response_model=SnippetResponse,
+    response_class=JSONResponse,
+    openapi_extra=_OPENAPI,
+)
+async def read_snippet(request: Request, short_id: str) -> Response:
+    """A version of a snippet (default the latest), if the caller may see it."""
+    found = await _read(request, short_id, Representation.JSON)
+    return Response(found.body, media_type=_JSON, headers=rate_limit_headers(found.decision))
+
+
+@router.get(RAW_PATH, response_class=PlainTextResponse, openapi_extra=_OPENAPI)
+async def read_raw(request: Request, short_id: str) -> PlainTextResponse:
+    """Just the content, as text/plain (for curl and scripts)."""
+    found = await _read(request, short_id, Representation.RAW)
+    headers = {**rate_limit_headers(found.decision), "X-Content-Type-Options": "nosniff"}
+    return PlainTextResponse(found.body, headers=headers)
