@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from swiftpaste.main.settings import ConfigurationError, load_settings
 
 if TYPE_CHECKING:
-    from swiftpaste.main.embedded import EmbeddedStack
+    from swiftpaste.devstack.embedded import EmbeddedStack
 
 CONSUMERS = ("indexer", "views", "cache")
 SERVER_URL_VARIABLES = ("DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS")
@@ -109,7 +109,7 @@ def _data_dir() -> Path:
 
 def _embedded_stack(*, attached: bool) -> "EmbeddedStack":
     try:
-        from swiftpaste.main.embedded import EmbeddedStack  # noqa: PLC0415
+        from swiftpaste.devstack.embedded import EmbeddedStack  # noqa: PLC0415
     except ImportError:
         _fail(
             "the embedded servers are development dependencies: run through `uv run` "
@@ -125,7 +125,7 @@ def _embedded_stack(*, attached: bool) -> "EmbeddedStack":
 
 
 def _infra(args: argparse.Namespace) -> None:
-    from swiftpaste.main.embedded import EmbeddedServerError  # noqa: PLC0415
+    from swiftpaste.devstack.embedded import EmbeddedServerError  # noqa: PLC0415
 
     stack = _embedded_stack(attached=False)
     try:
@@ -163,7 +163,7 @@ def _dev(_: argparse.Namespace) -> None:
             "dev | using the servers named by DATABASE_URL, REDIS_URL, KAFKA_BOOTSTRAP_SERVERS\n"
         )
     else:
-        from swiftpaste.main.embedded import EmbeddedServerError  # noqa: PLC0415
+        from swiftpaste.devstack.embedded import EmbeddedServerError  # noqa: PLC0415
 
         stack = _embedded_stack(attached=True)
         fresh_broker = not stack.kafka.is_running()
