@@ -152,8 +152,8 @@ def _infra(args: argparse.Namespace) -> None:
 
 
 def _dev(_: argparse.Namespace) -> None:
+    from swiftpaste.devstack.supervisor import ProcessSpec, Supervisor  # noqa: PLC0415
     from swiftpaste.main.migrations import forget_stream_positions, upgrade  # noqa: PLC0415
-    from swiftpaste.main.supervisor import ProcessSpec, Supervisor  # noqa: PLC0415
 
     stack = None
     fresh_broker = False
