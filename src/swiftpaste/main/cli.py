@@ -91,9 +91,16 @@ def _reindex(_: argparse.Namespace) -> None:
 
 
 def _seed(args: argparse.Namespace) -> None:
-    from swiftpaste.main.seed import run_seed  # noqa: PLC0415
+    from swiftpaste.devstack.seed import run_seed  # noqa: PLC0415
+    from swiftpaste.infrastructure.security.passwords import Argon2Parameters  # noqa: PLC0415
 
-    run_seed(load_settings(), args.count, args.users)
+    settings = load_settings()
+    password_hashing = Argon2Parameters(
+        time_cost=settings.argon2_time_cost,
+        memory_cost_kib=settings.argon2_memory_cost_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+    run_seed(settings.database_url, password_hashing, args.count, args.users)
 
 
 def _positive(text: str) -> int:
