@@ -165,7 +165,7 @@ def servers() -> Iterator[dict[str, str]]:
     if all(os.environ.get(name) for name in names):
         yield {name: os.environ[name] for name in names}
         return
-    from swiftpaste.main.embedded import EmbeddedStack  # noqa: PLC0415 - a dev dependency
+    from swiftpaste.devstack.embedded import EmbeddedStack  # noqa: PLC0415 - a dev dependency
 
     stack = EmbeddedStack(
         DATA_DIR,

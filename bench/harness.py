@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import httpx
 
 if TYPE_CHECKING:
-    from swiftpaste.main.embedded import EmbeddedStack
+    from swiftpaste.devstack.embedded import EmbeddedStack
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = ROOT / "bench"
@@ -567,7 +567,7 @@ class Session:
         return self._api
 
     def _start_api(self) -> ApiTarget:
-        from swiftpaste.main.embedded import (  # noqa: PLC0415 - a dev dependency
+        from swiftpaste.devstack.embedded import (  # noqa: PLC0415 - a dev dependency
             EmbeddedServerError,
             EmbeddedStack,
         )

@@ -18,7 +18,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from swiftpaste.main.embedded import EmbeddedStack, StackEndpoints
+from swiftpaste.devstack.embedded import EmbeddedStack, StackEndpoints
 from swiftpaste.main.migrations import upgrade
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

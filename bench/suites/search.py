@@ -4,7 +4,7 @@
    rate limits raised) in `.data/bench-search/` — a data directory of this suite's own,
    so the seeded snippets stay for the next run and never mix with the other suites' data.
 2. `swiftpaste seed` tops the database up to `--count` search documents (default 100,000:
-   code in ten languages and prose, see `swiftpaste.main.seed_corpus`); the first run
+   code in ten languages and prose, see `swiftpaste.devstack.seed_corpus`); the first run
    takes a few minutes, later runs reuse them.
 3. Every query is asked once (warm-up; the matches per query go into the report).
 4. k6 (bench/search.js) runs `--connections` keep-alive connections (default 8) for

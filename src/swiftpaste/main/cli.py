@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from swiftpaste.main.settings import ConfigurationError, load_settings
 
 if TYPE_CHECKING:
-    from swiftpaste.main.embedded import EmbeddedStack
+    from swiftpaste.devstack.embedded import EmbeddedStack
 
 CONSUMERS = ("indexer", "views", "cache")
 SERVER_URL_VARIABLES = ("DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS")
@@ -91,9 +91,16 @@ def _reindex(_: argparse.Namespace) -> None:
 
 
 def _seed(args: argparse.Namespace) -> None:
-    from swiftpaste.main.seed import run_seed  # noqa: PLC0415
+    from swiftpaste.devstack.seed import run_seed  # noqa: PLC0415
+    from swiftpaste.infrastructure.security.passwords import Argon2Parameters  # noqa: PLC0415
 
-    run_seed(load_settings(), args.count, args.users)
+    settings = load_settings()
+    password_hashing = Argon2Parameters(
+        time_cost=settings.argon2_time_cost,
+        memory_cost_kib=settings.argon2_memory_cost_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+    run_seed(settings.database_url, password_hashing, args.count, args.users)
 
 
 def _positive(text: str) -> int:
@@ -109,7 +116,7 @@ def _data_dir() -> Path:
 
 def _embedded_stack(*, attached: bool) -> "EmbeddedStack":
     try:
-        from swiftpaste.main.embedded import EmbeddedStack  # noqa: PLC0415
+        from swiftpaste.devstack.embedded import EmbeddedStack  # noqa: PLC0415
     except ImportError:
         _fail(
             "the embedded servers are development dependencies: run through `uv run` "
@@ -125,7 +132,7 @@ def _embedded_stack(*, attached: bool) -> "EmbeddedStack":
 
 
 def _infra(args: argparse.Namespace) -> None:
-    from swiftpaste.main.embedded import EmbeddedServerError  # noqa: PLC0415
+    from swiftpaste.devstack.embedded import EmbeddedServerError  # noqa: PLC0415
 
     stack = _embedded_stack(attached=False)
     try:
@@ -152,8 +159,8 @@ def _infra(args: argparse.Namespace) -> None:
 
 
 def _dev(_: argparse.Namespace) -> None:
+    from swiftpaste.devstack.supervisor import ProcessSpec, Supervisor  # noqa: PLC0415
     from swiftpaste.main.migrations import forget_stream_positions, upgrade  # noqa: PLC0415
-    from swiftpaste.main.supervisor import ProcessSpec, Supervisor  # noqa: PLC0415
 
     stack = None
     fresh_broker = False
@@ -163,7 +170,7 @@ def _dev(_: argparse.Namespace) -> None:
             "dev | using the servers named by DATABASE_URL, REDIS_URL, KAFKA_BOOTSTRAP_SERVERS\n"
         )
     else:
-        from swiftpaste.main.embedded import EmbeddedServerError  # noqa: PLC0415
+        from swiftpaste.devstack.embedded import EmbeddedServerError  # noqa: PLC0415
 
         stack = _embedded_stack(attached=True)
         fresh_broker = not stack.kafka.is_running()

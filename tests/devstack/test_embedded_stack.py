@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from swiftpaste.main.embedded import EmbeddedServerError, EmbeddedStack
+from swiftpaste.devstack.embedded import EmbeddedServerError, EmbeddedStack
 
 pytestmark = pytest.mark.embedded
 
@@ -93,7 +93,7 @@ async def _query(stack: EmbeddedStack, *statements: str) -> object:
 def _run_launcher(stack: EmbeddedStack, *, attached: bool, then: str = "") -> subprocess.Popen[str]:
     """Another Python process that starts `stack`'s servers, as `swiftpaste infra up` would."""
     code = (
-        "from pathlib import Path\nfrom swiftpaste.main.embedded import EmbeddedStack\n"
+        "from pathlib import Path\nfrom swiftpaste.devstack.embedded import EmbeddedStack\n"
         f"stack = EmbeddedStack(Path({str(stack.data_dir)!r}), postgres_port={stack.postgres.port},"
         f" redis_port={stack.valkey.port}, kafka_port={stack.kafka.port}, attached={attached})\n"
         f"stack.up()\n{then}"

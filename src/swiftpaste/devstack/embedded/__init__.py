@@ -1,6 +1,6 @@
 """Embedded PostgreSQL, Valkey and Kafka (Tansu) servers for development and tests, no Docker."""
 
-from swiftpaste.main.embedded.stack import (
+from swiftpaste.devstack.embedded.stack import (
     EmbeddedServerError,
     EmbeddedStack,
     ServerStatus,

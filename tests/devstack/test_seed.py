@@ -1,10 +1,40 @@
 """`swiftpaste seed` writes snippets whose search documents the search finds, as indexed."""
 
-from swiftpaste.main.seed import SEED_PASSWORD, seed
-from swiftpaste.main.seed_corpus import seed_snippet
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from swiftpaste.devstack.seed import SEED_PASSWORD, seed
+from swiftpaste.devstack.seed_corpus import seed_snippet
+from swiftpaste.infrastructure.security.passwords import (
+    OWASP_MIN_MEMORY_KIB,
+    OWASP_MIN_TIME_COST,
+    Argon2Parameters,
+)
+from swiftpaste.main.api import make_api
 from swiftpaste.main.settings import Settings
-from tests.e2e.conftest import Account
+from tests.conftest import Servers, scratch_database
+from tests.e2e.conftest import Account, make_settings
 from tests.search.conftest import SearchClient
+
+CHEAP_HASHING = Argon2Parameters(OWASP_MIN_TIME_COST, OWASP_MIN_MEMORY_KIB, parallelism=1)
+
+
+@pytest.fixture(scope="module")
+def seed_settings(servers: Servers) -> Iterator[Settings]:
+    with scratch_database(servers, "swiftpaste_seed", migrated=True) as url:
+        yield make_settings(servers, url)
+
+
+@pytest.fixture(scope="module")
+async def search(seed_settings: Settings) -> AsyncIterator[SearchClient]:
+    app = make_api(seed_settings)
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://swiftpaste.test") as c:
+            yield SearchClient(c)
 
 
 async def log_in(search: SearchClient, username: str) -> Account:
@@ -24,9 +54,9 @@ async def log_in(search: SearchClient, username: str) -> Account:
 
 
 async def test_seeded_snippets_are_searchable_by_their_authors_name(
-    search: SearchClient, search_settings: Settings
+    search: SearchClient, seed_settings: Settings
 ) -> None:
-    report = await seed(search_settings, 30, user_count=1)
+    report = await seed(seed_settings.database_url, CHEAP_HASHING, 30, user_count=1)
     assert report.snippets == 30
     (author,) = report.users
     # As the author, who sees each of them: some seeded snippets are private or expired.

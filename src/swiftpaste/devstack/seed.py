@@ -1,17 +1,8 @@
-"""`swiftpaste seed --count N`: realistic snippets written in bulk, straight through SQL.
+"""`swiftpaste seed --count N`: realistic snippets written in bulk, for benchmarks and demos.
 
-For benchmarks and demos: `N` snippets (see `seed_corpus`: ten languages and prose) owned by
-`--users` new accounts, with their version and their search document, written in a few
-large transactions without the API, the outbox or the indexer — so no event is
-published, and the documents are exactly what the indexer would have written (same
-`document_values`, same tokenizer). The mix: 85 % public, 10 % private, 5 % public with
-a share window (half of them already over), created over the last two years, a few
-thousand views at most.
-
-Every seeded account has the password `SEED_PASSWORD` and a name `seed<run>_<n>`, so a
-benchmark can sign in as an owner. The contents are produced and cut into search terms
-in worker processes, beside the writes; at the end the tables are vacuumed and analysed,
-so the planner knows them at once. Running it again adds more (new accounts, new ids).
+The snippets of `seed_corpus`, with their versions and search documents, owned by new
+accounts whose password is `SEED_PASSWORD`; written straight through SQL, without the API,
+the outbox or the indexer, so no event is published. Running it again adds more.
 """
 
 import asyncio
@@ -33,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from swiftpaste.application.ports.consumers import SearchDocument
+from swiftpaste.devstack.seed_corpus import seed_snippet
 from swiftpaste.domain.snippets import SHORT_ID_ALPHABET, SHORT_ID_LENGTH
 from swiftpaste.infrastructure.persistence.search_documents import document_values
 from swiftpaste.infrastructure.persistence.tables import (
@@ -42,14 +34,12 @@ from swiftpaste.infrastructure.persistence.tables import (
     users,
 )
 from swiftpaste.infrastructure.security.passwords import Argon2Parameters, Argon2PasswordHasher
-from swiftpaste.main.seed_corpus import seed_snippet
-from swiftpaste.main.settings import Settings
 
 SEED_PASSWORD = "seed-password-1"  # noqa: S105 - the documented password of seeded accounts
 BATCH_SIZE = 1000
 HISTORY_DAYS = 730
 PRIVATE_SHARE = 0.10
-SHARED_SHARE = 0.05
+SHARED_SHARE = 0.05  # public with a share window, half of them already over; the rest public
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +107,7 @@ def _build(batch: _Batch) -> tuple[Rows, Rows, Rows]:
                 "expired_at": expires_at if expires_at and expires_at < batch.now else None,
             },
         )
+        # What the indexer would write for it: the same values, the same tokenizer.
         document_rows.append(
             document_values(
                 SearchDocument(
@@ -138,16 +129,10 @@ def _build(batch: _Batch) -> tuple[Rows, Rows, Rows]:
 
 
 async def _create_users(
-    connection: AsyncConnection, settings: Settings, run: str, count: int
+    connection: AsyncConnection, password_hashing: Argon2Parameters, run: str, count: int
 ) -> list[tuple[uuid.UUID, str]]:
-    hasher = Argon2PasswordHasher(
-        Argon2Parameters(
-            time_cost=settings.argon2_time_cost,
-            memory_cost_kib=settings.argon2_memory_cost_kib,
-            parallelism=settings.argon2_parallelism,
-        ),
-    )
-    hashed = hasher.hash(SEED_PASSWORD)
+    # One password for all, so a benchmark can sign in as any owner.
+    hashed = Argon2PasswordHasher(password_hashing).hash(SEED_PASSWORD)
     accounts = [(uuid.uuid4(), f"seed{run}_{n}") for n in range(count)]
     await connection.execute(
         insert(users),
@@ -195,19 +180,23 @@ def _batches(
 
 
 async def seed(
-    settings: Settings, count: int, user_count: int | None = None, executor: Executor | None = None
+    database_url: str,
+    password_hashing: Argon2Parameters,
+    count: int,
+    user_count: int | None = None,
+    executor: Executor | None = None,
 ) -> SeedReport:
     """Write `count` snippets for `user_count` new accounts (default: one per 100 snippets)."""
     started = time.monotonic()
-    run = secrets.token_hex(3)
+    run = secrets.token_hex(3)  # in the account names: a second run never collides
     engine = create_async_engine(
-        settings.database_url, connect_args={"server_settings": {"statement_timeout": "0"}}
+        database_url, connect_args={"server_settings": {"statement_timeout": "0"}}
     )
     written = 0
     try:
         async with engine.begin() as connection:
             accounts = await _create_users(
-                connection, settings, run, user_count or max(1, min(1000, count // 100))
+                connection, password_hashing, run, user_count or max(1, min(1000, count // 100))
             )
         owners = tuple(user_id for user_id, _ in accounts)
         now = datetime.now(UTC)
@@ -224,6 +213,7 @@ async def seed(
                 written += await _write(connection, rows)
         async with engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            # Fresh statistics: the planner knows the new rows at once.
             await autocommit.execute(
                 text("VACUUM (ANALYZE) users, snippets, snippet_versions, search_documents")
             )
@@ -236,10 +226,16 @@ async def seed(
     )
 
 
-def run_seed(settings: Settings, count: int, user_count: int | None = None) -> None:
+def run_seed(
+    database_url: str,
+    password_hashing: Argon2Parameters,
+    count: int,
+    user_count: int | None = None,
+) -> None:
+    """Seed with the contents built in worker processes, and print what was written."""
     workers = max(1, min(4, os.cpu_count() or 1))
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as executor:
-        report = asyncio.run(seed(settings, count, user_count, executor))
+        report = asyncio.run(seed(database_url, password_hashing, count, user_count, executor))
     sys.stdout.write(
         f"seeded {report.snippets} snippets for {len(report.users)} accounts in"
         f" {report.seconds:.1f} s; accounts {report.users[0]} … {report.users[-1]},"

@@ -1,8 +1,7 @@
-"""Runs several processes as one: prefixed output, and all stop when one stops or on a signal.
+"""Runs the processes of `swiftpaste dev` as one.
 
-Used by `swiftpaste dev`. Children get their own session, so Ctrl-C reaches only the
-supervisor, which then stops them in order; and they are told to die with it
-(PR_SET_PDEATHSIG) if it is killed outright, so no orphan is left behind.
+Their output is interleaved line by line with a name prefix; when one exits or the
+supervisor gets SIGINT/SIGTERM, all are stopped.
 """
 
 import asyncio
@@ -77,6 +76,8 @@ class Supervisor:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             env={**os.environ, **spec.env},
+            # Ctrl-C reaches only the supervisor, which then stops the children in order;
+            # if it is killed outright they die with it, so no orphan is left behind.
             start_new_session=True,
             preexec_fn=die_with_parent,
         )

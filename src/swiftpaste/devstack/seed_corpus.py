@@ -1,12 +1,7 @@
 """Snippets that look like what people paste, for `swiftpaste seed` and `just bench search`.
 
-Deterministic per index (a `random.Random(index)` each), varied enough for search to be
-measured honestly: ten programming languages and prose, identifiers built from ~60 verbs
-and ~120 nouns in each language's own style (`get_user_by_id`, `getUserById`,
-`GetUserByID`), each snippet about one of ~150 topics (a tenth of its blocks about
-another), bodies of 0.2-4 KiB. A topic word such as `fibonacci` or `websocket` ends up in
-about 1 % of the snippets, a verb or noun of the identifiers (`parse`, `user`, `cache`)
-in 10-50 %, language keywords (`return`, `function`) in most.
+Ten programming languages and prose, each snippet about one topic, its identifiers in its
+language's own style (`get_user_by_id`, `getUserById`, `GetUserByID`).
 """
 
 import random
@@ -42,6 +37,8 @@ QUALIFIERS = (
     "by_id", "by_name", "from_file", "to_json", "from_json", "async", "batch", "all",
     "if_needed", "with_retry", "for_user", "in_place", "or_default", "by_email", "list",
 )  # fmt: skip
+# One topic per snippet: a topic word (`fibonacci`) is rare in the corpus, a verb or noun
+# of the identifiers (`parse`, `user`) common; the search benchmark's queries need both.
 TOPICS = (
     "fibonacci numbers", "quicksort", "merge sort", "binary search", "dijkstra shortest path",
     "breadth-first search", "depth-first search", "topological sort", "union find",
