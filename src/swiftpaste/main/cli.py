@@ -92,15 +92,10 @@ def _reindex(_: argparse.Namespace) -> None:
 
 def _seed(args: argparse.Namespace) -> None:
     from swiftpaste.devstack.seed import run_seed  # noqa: PLC0415
-    from swiftpaste.infrastructure.security.passwords import Argon2Parameters  # noqa: PLC0415
+    from swiftpaste.main.providers.security import argon2_parameters  # noqa: PLC0415
 
     settings = load_settings()
-    password_hashing = Argon2Parameters(
-        time_cost=settings.argon2_time_cost,
-        memory_cost_kib=settings.argon2_memory_cost_kib,
-        parallelism=settings.argon2_parallelism,
-    )
-    run_seed(settings.database_url, password_hashing, args.count, args.users)
+    run_seed(settings.database_url, argon2_parameters(settings), args.count, args.users)
 
 
 def _positive(text: str) -> int:

@@ -14,6 +14,14 @@ from swiftpaste.infrastructure.short_ids import RandomShortIdGenerator
 from swiftpaste.main.settings import Settings
 
 
+def argon2_parameters(settings: Settings) -> Argon2Parameters:
+    return Argon2Parameters(
+        time_cost=settings.argon2_time_cost,
+        memory_cost_kib=settings.argon2_memory_cost_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+
+
 class SecurityProvider(Provider):
     scope = Scope.APP
 
@@ -22,13 +30,7 @@ class SecurityProvider(Provider):
 
     @provide
     def password_hasher(self, settings: Settings) -> PasswordHasher:
-        return Argon2PasswordHasher(
-            Argon2Parameters(
-                time_cost=settings.argon2_time_cost,
-                memory_cost_kib=settings.argon2_memory_cost_kib,
-                parallelism=settings.argon2_parallelism,
-            ),
-        )
+        return Argon2PasswordHasher(argon2_parameters(settings))
 
     @provide
     def token_codec(self, settings: Settings) -> AccessTokenCodec:
