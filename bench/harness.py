@@ -20,7 +20,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -379,6 +379,21 @@ def _memory_total() -> int | None:
     return None
 
 
+@contextlib.asynccontextmanager
+async def postgres(
+    database_url: str, server_settings: Mapping[str, str] | None = None
+) -> AsyncIterator[Any]:
+    """An asyncpg connection to the database the API's DATABASE_URL names."""
+    import asyncpg  # noqa: PLC0415 - only the suites that read the database need it
+
+    plain = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    connection = await asyncpg.connect(plain, server_settings=server_settings)
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
 def scrape_counters(client: httpx.Client, names: Sequence[str]) -> dict[str, float] | None:
     """Sum of each Prometheus counter over its labels, from the API's metrics endpoint."""
     try:
@@ -593,11 +608,7 @@ class Session:
         upgrade(endpoints.database_url)
         # A fresh Tansu has empty topics: the views consumer's remembered offsets go.
         forget_stream_positions(endpoints.database_url)
-        urls = {
-            "DATABASE_URL": endpoints.database_url,
-            "REDIS_URL": endpoints.redis_url,
-            "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
-        }
+        urls = self.server_urls()
         port = free_port()
         command = [
             sys.executable, "-m", "swiftpaste", "serve",

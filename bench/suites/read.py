@@ -180,9 +180,9 @@ def _snippet_body(index: int, visibility: str) -> dict[str, Any]:
     }
 
 
-def seed(client: httpx.Client, count: int) -> Seed:
-    suffix = secrets.token_hex(4)
-    account = Account(f"bench_{suffix}", secrets.token_urlsafe(18))
+def register(client: httpx.Client) -> Account:
+    """A new account of the bench's own."""
+    account = Account(f"bench_{secrets.token_hex(4)}", secrets.token_urlsafe(18))
     _expect(
         client.post(
             "/auth/register",
@@ -195,6 +195,11 @@ def seed(client: httpx.Client, count: int) -> Seed:
         httpx.codes.CREATED,
         "register the bench account",
     )
+    return account
+
+
+def seed(client: httpx.Client, count: int) -> Seed:
+    account = register(client)
     headers = {"Authorization": f"Bearer {log_in(client, account)}"}
     ids: dict[str, list[str]] = {"public": [], "private": []}
     for visibility, offset in (("public", 0), ("private", count)):

@@ -27,7 +27,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 import httpx
 
 from bench import harness
@@ -38,6 +37,7 @@ from bench.harness import (
     Session,
     api_environment,
     machine_info,
+    postgres,
     say,
 )
 from bench.results import Suite, SuiteOutcome, format_table
@@ -80,16 +80,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _pg_url(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
 async def _document_count(database_url: str) -> int:
-    connection = await asyncpg.connect(_pg_url(database_url))
-    try:
+    async with postgres(database_url) as connection:
         return int(await connection.fetchval("SELECT count(*) FROM search_documents"))
-    finally:
-        await connection.close()
 
 
 def _seed(session: Session, env: dict[str, str], database_url: str, wanted: int) -> dict[str, Any]:
@@ -152,13 +145,8 @@ async def _explain(database_url: str, query: str) -> str:
     criteria = SearchCriteria(query=parse_query(query), reader_id=None)
     sql, arguments = search_sql(criteria)
     # The settings of the API's search connections: the plan EXPLAINed is the one it runs.
-    connection = await asyncpg.connect(
-        _pg_url(database_url), server_settings=SEARCH_SERVER_SETTINGS
-    )
-    try:
+    async with postgres(database_url, SEARCH_SERVER_SETTINGS) as connection:
         rows = await connection.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *arguments)
-    finally:
-        await connection.close()
     return "\n".join(row[0] for row in rows)
 
 
