@@ -52,6 +52,7 @@ from bench.harness import (
     say,
     wait_until_ready,
 )
+from bench.k6 import run_k6
 from bench.results import Suite, SuiteOutcome
 from bench.suites.content import snippet_content
 from bench.suites.read import RATE_LIMITS_OFF, log_in, register
@@ -363,23 +364,24 @@ def _create_steadily(
     """k6 (bench/lag.js) creates at `rate` per second, open model; the ids created.
 
     k6 rather than a Python client: at 100 requests/s an asyncio HTTP client costs
-    several times the CPU of the requests it sends, on the cores the servers share.
+    several times the CPU of the requests it sends, on the cores the servers share. And
+    rather than wrk, which only keeps connections busy: it would slow its creates down
+    with the server, and the lag of the creates that got through would flatter.
     """
     prefix = f"lag {secrets.token_hex(4)} "
     snippets = []
     for index in range(LAG_DISTINCT_CONTENTS):
         language, content = snippet_content(index)
         snippets.append({"language": language, "content": content})
-    result = session.run_k6(
+    summary = run_k6(
+        session,
         LAG_SCRIPT,
-        "lag",
         base_url=api,
-        vus=0,  # an arrival rate, not a number of users
-        duration=f"{seconds:g}s",
+        seconds=seconds,
         data={"rate": rate, "token": token, "title_prefix": prefix, "snippets": snippets},
     )
     created = asyncio.run(_created_with_prefix(stack.database_url, prefix))
-    return created, result.summary
+    return created, summary
 
 
 async def _created_with_prefix(database_url: str, prefix: str) -> list[str]:
@@ -521,7 +523,8 @@ def measure_lag(
                 "relay": relay.pid,
                 "indexer": indexer.pid,
                 **session.server_pids(),
-            }
+            },
+            "k6",
         )
         meter.start()
         created, k6 = _create_steadily(session, stack, api, token, rate, seconds)
