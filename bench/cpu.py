@@ -300,7 +300,7 @@ async def main_async(args: argparse.Namespace, urls: dict[str, str]) -> None:
             await redis.delete(f"snippet:{public[index % len(public)]}:vlatest")
 
         json_headers = ((b"content-type", b"application/json"), *auth)
-        # The search suite's typical queries, anonymous (as its k6 script asks them).
+        # The search suite's typical queries, anonymous (as its wrk run asks them).
         searches = [f"{SNIPPETS}search?{urlencode({'query': q})}" for q in TYPICAL_QUERIES]
         scenarios = {
             "bare": Scenario("bare", bare, lambda _: Call("GET", f"{SNIPPETS}bare0001"), 200),

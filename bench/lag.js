@@ -1,8 +1,7 @@
 // k6 script of the `events` suite's lag run: creates at a steady rate, whatever the answers.
 //
-// Driven by bench/suites/events.py through environment variables:
+// Driven by bench/k6.py through environment variables:
 //   BASE_URL      root URL of the API under test (loopback only)
-//   SCENARIO      lag
 //   DURATION      how long to create, e.g. 20s
 //   DATA_FILE     JSON written by the runner: {rate, token, title_prefix, snippets: [{language, content}]}
 //   SUMMARY_FILE  where handleSummary writes the JSON summary the runner reads
@@ -14,12 +13,10 @@ import http from "k6/http";
 import { check } from "k6";
 import exec from "k6/execution";
 import { SharedArray } from "k6/data";
-import { expectStatus, summaryOutputs } from "./k6_summary.js";
+import { Counter } from "k6/metrics";
 
-const SCENARIO = __ENV.SCENARIO || "lag";
 const BASE_URL = (__ENV.BASE_URL || "http://127.0.0.1:8000").replace(/\/+$/, "");
 const DURATION = __ENV.DURATION || "20s";
-const SUMMARY_FILE = __ENV.SUMMARY_FILE || "";
 const CREATE_URL = `${BASE_URL}/v1/api/snippet/`;
 
 // The data file is parsed once, not once per VU; a VU reads one snippet per iteration.
@@ -35,9 +32,20 @@ const PARAMS = {
   tags: { name: "POST /v1/api/snippet/" },
 };
 
+// Unexpected answers by kind: 429 (a rate limit), 5xx or no answer (the server), other.
+const STATUS_429 = new Counter("status_429");
+const STATUS_5XX = new Counter("status_5xx");
+const STATUS_OTHER = new Counter("status_other_unexpected");
+
+function countUnexpected(status) {
+  if (status === 429) STATUS_429.add(1);
+  else if (status >= 500 || status === 0) STATUS_5XX.add(1);
+  else STATUS_OTHER.add(1);
+}
+
 export const options = {
   scenarios: {
-    [SCENARIO]: {
+    lag: {
       executor: "constant-arrival-rate",
       rate: RATE,
       timeUnit: "1s",
@@ -62,15 +70,35 @@ export default function () {
     language: snippet.language,
   });
   const response = http.post(CREATE_URL, body, PARAMS);
-  check(response, { "status is 201": (r) => expectStatus(r, 201) });
+  if (response.status !== 201) countUnexpected(response.status);
+  check(response, { "status is 201": (r) => r.status === 201 });
 }
 
 export function handleSummary(data) {
-  return summaryOutputs(data, {
-    scenario: SCENARIO,
-    baseUrl: BASE_URL,
-    vus: null,
-    duration: DURATION,
-    summaryFile: SUMMARY_FILE,
-  });
+  const values = (name) => (data.metrics[name] ? data.metrics[name].values : {});
+  const latency = values("http_req_duration");
+  const summary = {
+    requests: values("http_reqs").count || 0,
+    requests_per_second: values("http_reqs").rate || 0,
+    http_req_duration_ms: {
+      avg: latency.avg,
+      p50: latency["p(50)"],
+      p90: latency["p(90)"],
+      p95: latency["p(95)"],
+      p99: latency["p(99)"],
+      max: latency.max,
+    },
+    http_req_failed_rate: values("http_req_failed").rate || 0,
+    dropped_iterations: values("dropped_iterations").count || 0,
+    unexpected_status: {
+      "429": values("status_429").count || 0,
+      "5xx_or_no_answer": values("status_5xx").count || 0,
+      other: values("status_other_unexpected").count || 0,
+    },
+  };
+  const line =
+    `lag: ${summary.requests} creates, p95 ${(latency["p(95)"] || 0).toFixed(2)} ms, ` +
+    `failed ${(summary.http_req_failed_rate * 100).toFixed(2)}%, ` +
+    `dropped ${summary.dropped_iterations}\n`;
+  return { stdout: line, [__ENV.SUMMARY_FILE]: JSON.stringify(summary, null, 2) };
 }

@@ -1,21 +1,29 @@
-"""Comparing k6 results with a baseline scenario: targets, the table, and their JSON form."""
+"""Suites, and scenarios measured round by round against a baseline: ratios, targets, the table.
+
+In each round the baseline runs first and the other scenarios right after it, so each is
+compared with the baseline of its own round: a machine whose speed drifts between rounds
+moves both sides of a ratio alike. A target is judged on the median of those per-round
+ratios, not on the ratio of the medians.
+"""
 
 import argparse
-import math
 import statistics
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bench.harness import K6Result, Session
+from bench.harness import Session
+from bench.wrk import WrkSummary
 
 Metric = Literal["rps", "p99"]
 Relation = Literal[">=", "<="]
+Round = Mapping[str, WrkSummary]
+"""One round: each scenario's wrk run, by scenario."""
 
 
 @dataclass(frozen=True)
 class SuiteOutcome:
-    """What a suite hands back: its JSON report, and whether every target and threshold held."""
+    """What a suite hands back: its JSON report, and whether every target and check held."""
 
     report: dict[str, Any]
     passed: bool
@@ -23,7 +31,7 @@ class SuiteOutcome:
 
 @dataclass(frozen=True)
 class Suite:
-    """A family of scenarios run together (`read`; later `events`, `search`)."""
+    """A family of measurements run together (`read`, `search`, `events`)."""
 
     name: str
     help: str
@@ -33,7 +41,7 @@ class Suite:
     """API settings the suite must change from their defaults (reported as deviations)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """`scenario`'s `metric` must be `relation` `factor` x the baseline scenario's."""
 
@@ -49,12 +57,55 @@ class Target:
         sign = "≥" if self.relation == ">=" else "≤"
         return f"{self.scenario} {unit} {sign} {self.factor:g} x {self.baseline} {unit}"
 
+    def holds(self, ratio: float) -> bool:
+        return ratio >= self.factor if self.relation == ">=" else ratio <= self.factor
 
-@dataclass(frozen=True)
+
+def metric_value(summary: WrkSummary, metric: Metric) -> float | None:
+    return summary.requests_per_second if metric == "rps" else summary.p99_ms
+
+
+def median(values: Iterable[float | None]) -> float | None:
+    present = [value for value in values if value is not None]
+    return statistics.median(present) if present else None
+
+
+def per_round_ratios(
+    rounds: Sequence[Round], scenario: str, metric: Metric, baseline: str = "bare"
+) -> list[float]:
+    """`scenario`'s `metric` ÷ the baseline's, in each round where both ran and measured it."""
+    ratios = []
+    for round_ in rounds:
+        if scenario not in round_ or baseline not in round_:
+            continue
+        value = metric_value(round_[scenario], metric)
+        reference = metric_value(round_[baseline], metric)
+        if value is not None and reference:
+            ratios.append(value / reference)
+    return ratios
+
+
+@dataclass(frozen=True, slots=True)
 class TargetResult:
     target: Target
-    actual_ratio: float | None
-    passed: bool | None  # None: a scenario it compares was not run
+    ran: bool
+    """Whether the scenario and its baseline both ran; if not, the target is skipped."""
+    ratios: list[float]
+    """Round by round."""
+
+    @property
+    def median_ratio(self) -> float | None:
+        return median(self.ratios)
+
+    @property
+    def passed(self) -> bool | None:
+        if not self.ran:
+            return None
+        return self.median_ratio is not None and self.target.holds(self.median_ratio)
+
+    @property
+    def verdict(self) -> str:
+        return {True: "PASS", False: "FAIL", None: "SKIP"}[self.passed]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -64,111 +115,66 @@ class TargetResult:
             "metric": self.target.metric,
             "relation": self.target.relation,
             "factor": self.target.factor,
-            "actual_ratio": self.actual_ratio,
-            "result": {True: "PASS", False: "FAIL", None: "SKIPPED"}[self.passed],
+            "ratios_by_round": self.ratios,
+            "median_ratio": self.median_ratio,
+            "result": self.verdict,
         }
 
 
-def combine_rounds(runs: Sequence[K6Result]) -> K6Result:
-    """One result from several rounds of a scenario: the median of each figure.
+def evaluate(targets: Sequence[Target], rounds: Sequence[Round]) -> list[TargetResult]:
+    ran = {scenario for round_ in rounds for scenario in round_}
+    return [
+        TargetResult(
+            target,
+            ran={target.scenario, target.baseline} <= ran,
+            ratios=per_round_ratios(rounds, target.scenario, target.metric, target.baseline),
+        )
+        for target in targets
+    ]
 
-    Requests are summed, the failure rate is over all requests, thresholds hold only if they
-    held in every round; each round's own summary is kept under `rounds`.
-    """
-    if len(runs) == 1:
-        return runs[0]
-    summaries = [run.summary for run in runs]
-    requests = sum(int(summary.get("requests", 0)) for summary in summaries)
-    failed = sum(
-        float(summary.get("http_req_failed_rate", 0.0)) * int(summary.get("requests", 0))
-        for summary in summaries
-    )
-    latency: dict[str, float | None] = {}
-    for stat in summaries[0]["http_req_duration_ms"]:
-        values = [s["http_req_duration_ms"].get(stat) for s in summaries]
-        present = [float(value) for value in values if value is not None]
-        latency[stat] = statistics.median(present) if present else None
-    unexpected: dict[str, int] = {}
-    for summary in summaries:
-        for kind, count in summary.get("unexpected_status", {}).items():
-            unexpected[kind] = unexpected.get(kind, 0) + int(count)
-    combined = dict(summaries[0]) | {
-        "requests": requests,
-        "requests_per_second": statistics.median(run.requests_per_second for run in runs),
-        "http_req_duration_ms": latency,
-        "http_req_failed_rate": failed / requests if requests else 0.0,
-        "unexpected_status": unexpected,
-        "thresholds_ok": all(run.thresholds_ok for run in runs),
-        "aggregation": f"median of {len(runs)} rounds",
-        "rounds": summaries,
+
+def by_scenario(rounds: Sequence[Round]) -> dict[str, list[WrkSummary]]:
+    """Each scenario's runs in round order, scenarios in the order they first ran."""
+    runs: dict[str, list[WrkSummary]] = {}
+    for round_ in rounds:
+        for scenario, summary in round_.items():
+            runs.setdefault(scenario, []).append(summary)
+    return runs
+
+
+def medians(runs: Sequence[WrkSummary]) -> dict[str, float | None]:
+    """The median of each figure over a scenario's rounds, and its worst failure rate."""
+    figures: dict[str, float | None] = {
+        "requests_per_second": median(run.requests_per_second for run in runs)
     }
-    combined.pop("thresholds", None)  # per round, under `rounds`
-    exit_code = next((run.exit_code for run in runs if run.exit_code != 0), 0)
-    return K6Result(runs[0].scenario, exit_code, combined, runs[-1].log_path)
-
-
-def metric_value(result: K6Result, metric: Metric) -> float:
-    return result.requests_per_second if metric == "rps" else result.latency_ms("p99")
-
-
-def ratio(value: float, baseline: float) -> float | None:
-    if baseline <= 0 or math.isnan(value) or math.isnan(baseline):
-        return None
-    return value / baseline
-
-
-def evaluate(targets: Sequence[Target], results: Mapping[str, K6Result]) -> list[TargetResult]:
-    evaluated = []
-    for target in targets:
-        result, baseline = results.get(target.scenario), results.get(target.baseline)
-        if result is None or baseline is None:
-            evaluated.append(TargetResult(target, None, None))
-            continue
-        actual = ratio(metric_value(result, target.metric), metric_value(baseline, target.metric))
-        if actual is None:
-            passed = False
-        elif target.relation == ">=":
-            passed = actual >= target.factor
-        else:
-            passed = actual <= target.factor
-        evaluated.append(TargetResult(target, actual, passed))
-    return evaluated
+    for stat in ("p50", "p90", "p95", "p99"):
+        figures[f"{stat}_ms"] = median(run.latency_ms.get(stat) for run in runs)
+    figures["worst_failure_rate"] = max(run.failure_rate for run in runs)
+    return figures
 
 
 def _number(value: float | None, digits: int = 2) -> str:
-    return "-" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
-def format_table(results: Mapping[str, K6Result], baseline: str = "bare") -> str:
-    headers = (
-        "scenario",
-        "req/s",
-        "p50 ms",
-        "p95 ms",
-        "p99 ms",
-        "failed %",
-        "req/s ÷ " + baseline,
-        "p99 ÷ " + baseline,
-        "thresholds",
-    )
-    base = results.get(baseline)
+def format_table(rounds: Sequence[Round], baseline: str = "bare") -> str:
+    headers = ["scenario", "req/s", "p50 ms", "p90 ms", "p99 ms", "failed %"]
+    headers += [f"req/s ÷ {baseline}", f"p99 ÷ {baseline}", "checks"]
     rows = []
-    for name, result in results.items():
-        rps_ratio = p99_ratio = None
-        if base is not None:
-            rps_ratio = ratio(result.requests_per_second, base.requests_per_second)
-            p99_ratio = ratio(result.latency_ms("p99"), base.latency_ms("p99"))
+    for scenario, runs in by_scenario(rounds).items():
+        figures = medians(runs)
+        worst = figures["worst_failure_rate"]
         rows.append(
             (
-                name,
-                _number(result.requests_per_second, 1),
-                _number(result.latency_ms("p50")),
-                _number(result.latency_ms("p95")),
-                _number(result.latency_ms("p99")),
-                _number(100 * float(result.summary.get("http_req_failed_rate", 0.0))),
-                _number(rps_ratio),
-                _number(p99_ratio),
-                "ok" if result.thresholds_ok else "FAILED",
+                scenario,
+                _number(figures["requests_per_second"], 1),
+                _number(figures["p50_ms"]),
+                _number(figures["p90_ms"]),
+                _number(figures["p99_ms"]),
+                _number(None if worst is None else 100 * worst),
+                _number(median(per_round_ratios(rounds, scenario, "rps", baseline))),
+                _number(median(per_round_ratios(rounds, scenario, "p99", baseline))),
+                "FAILED" if any(run.failed for run in runs) else "ok",
             )
         )
     widths = [max(len(row[i]) for row in (headers, *rows)) for i in range(len(headers))]
@@ -181,41 +187,13 @@ def format_table(results: Mapping[str, K6Result], baseline: str = "bare") -> str
     return "\n".join([line(headers), line(["-" * width for width in widths]), *map(line, rows)])
 
 
-def round_ratios(results: Mapping[str, K6Result], baseline: str = "bare") -> dict[str, list[float]]:
-    """Each scenario's req/s ÷ the baseline's, round by round (the rounds are interleaved,
-    so the two of a round ran minutes apart at most): how far the machine moved meanwhile.
-    Empty unless both ran more than one round (`combine_rounds` keeps them only then)."""
-    base = results.get(baseline)
-    base_rounds = [] if base is None else base.summary.get("rounds", [])
-    ratios: dict[str, list[float]] = {}
-    for name, result in results.items():
-        rounds = result.summary.get("rounds", [])
-        if name == baseline or not rounds or len(rounds) != len(base_rounds):
-            continue
-        pairs = (
-            ratio(float(mine["requests_per_second"]), float(theirs["requests_per_second"]))
-            for mine, theirs in zip(rounds, base_rounds, strict=True)
-        )
-        ratios[name] = [value for value in pairs if value is not None]
-    return ratios
-
-
-def format_round_ratios(ratios: Mapping[str, Sequence[float]], baseline: str = "bare") -> str:
-    lines = []
-    for name, values in ratios.items():
-        if values:
-            each = " ".join(f"{value:.2f}" for value in values)
-            lines.append(
-                f"{name} req/s ÷ {baseline}, round by round: {each}"
-                f" (median {statistics.median(values):.2f})"
-            )
-    return "\n".join(lines)
-
-
 def format_targets(evaluated: Sequence[TargetResult]) -> str:
     lines = []
     for item in evaluated:
-        verdict = {True: "PASS", False: "FAIL", None: "SKIP"}[item.passed]
-        actual = "not run" if item.passed is None else f"actual {_number(item.actual_ratio)}"
-        lines.append(f"{verdict}  {item.target.label}  ({actual})")
+        if item.passed is None:
+            detail = "not run"
+        else:
+            each = " ".join(f"{ratio:.2f}" for ratio in item.ratios)
+            detail = f"median {_number(item.median_ratio)} of the rounds' ratios: {each}"
+        lines.append(f"{item.verdict}  {item.target.label}  ({detail})")
     return "\n".join(lines)

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 import httpx
 
 from bench.harness import (
@@ -49,12 +48,14 @@ from bench.harness import (
     api_environment,
     free_port,
     machine_info,
+    postgres,
     say,
     wait_until_ready,
 )
+from bench.k6 import run_k6
 from bench.results import Suite, SuiteOutcome
 from bench.suites.content import snippet_content
-from bench.suites.read import RATE_LIMITS_OFF, Account, log_in
+from bench.suites.read import RATE_LIMITS_OFF, log_in, register
 
 LAG_SCRIPT = BENCH_DIR / "lag.js"
 LAG_DISTINCT_CONTENTS = 200
@@ -101,10 +102,6 @@ class Stack:
     database_url: str
     kafka: str
     views_topic: str
-
-
-def _pg_url(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -171,43 +168,34 @@ async def _fill_outbox(database_url: str, count: int) -> None:
                 message.model_dump_json(),
             ),
         )
-    connection = await asyncpg.connect(_pg_url(database_url))
-    try:
+    async with postgres(database_url) as connection:
         await connection.executemany(
             "INSERT INTO outbox (event_id, event_type, topic, message_key, message)"
             " VALUES ($1, $2, $3, $4, $5::jsonb)",
             rows,
         )
-    finally:
-        await connection.close()
 
 
 async def _outbox_progress(database_url: str, after_id: int = 0) -> tuple[int, int]:
     """Pending rows and the highest id, among rows with an id above `after_id`."""
-    connection = await asyncpg.connect(_pg_url(database_url))
-    try:
+    async with postgres(database_url) as connection:
         row = await connection.fetchrow(
             "SELECT count(*) FILTER (WHERE published_at IS NULL) AS pending,"
             " coalesce(max(id), 0) AS last_id FROM outbox WHERE id > $1",
             after_id,
         )
-    finally:
-        await connection.close()
     assert row is not None
     return int(row["pending"]), int(row["last_id"])
 
 
 async def _relay_batches(database_url: str, after_id: int) -> list[tuple[datetime, int]]:
-    connection = await asyncpg.connect(_pg_url(database_url))
-    try:
+    async with postgres(database_url) as connection:
         rows = await connection.fetch(
             "SELECT published_at, count(*) AS n FROM outbox"
             " WHERE id > $1 AND published_at IS NOT NULL"
             " GROUP BY published_at ORDER BY published_at",
             after_id,
         )
-    finally:
-        await connection.close()
     return [(row["published_at"], int(row["n"])) for row in rows]
 
 
@@ -260,26 +248,20 @@ def measure_relay(session: Session, stack: Stack, count: int) -> dict[str, Any]:
 
 
 async def _view_snippets(database_url: str) -> list[tuple[uuid.UUID, str]]:
-    connection = await asyncpg.connect(_pg_url(database_url))
-    try:
+    async with postgres(database_url) as connection:
         rows = await connection.fetch(
             "SELECT id, short_id FROM snippets WHERE deleted_at IS NULL ORDER BY created_at"
             " LIMIT $1",
             VIEW_SNIPPETS,
         )
-    finally:
-        await connection.close()
     return [(row["id"], row["short_id"]) for row in rows]
 
 
 async def _views_total(database_url: str, ids: list[uuid.UUID]) -> int:
-    connection = await asyncpg.connect(_pg_url(database_url))
-    try:
+    async with postgres(database_url) as connection:
         total = await connection.fetchval(
             "SELECT coalesce(sum(views), 0) FROM snippets WHERE id = ANY($1::uuid[])", ids
         )
-    finally:
-        await connection.close()
     return int(total)
 
 
@@ -373,18 +355,7 @@ def _seed_snippets(client: httpx.Client, count: int) -> list[str]:
 
 
 def _bench_account(client: httpx.Client) -> dict[str, str]:
-    account = Account(f"bench_{secrets.token_hex(4)}", secrets.token_urlsafe(18))
-    response = client.post(
-        "/auth/register",
-        json={
-            "email": f"{account.username}@example.com",
-            "username": account.username,
-            "password": account.password,
-        },
-    )
-    if response.status_code != httpx.codes.CREATED:
-        raise BenchError(f"registering the bench account answered {response.status_code}")
-    return {"Authorization": f"Bearer {log_in(client, account)}"}
+    return {"Authorization": f"Bearer {log_in(client, register(client))}"}
 
 
 def _create_steadily(
@@ -393,33 +364,31 @@ def _create_steadily(
     """k6 (bench/lag.js) creates at `rate` per second, open model; the ids created.
 
     k6 rather than a Python client: at 100 requests/s an asyncio HTTP client costs
-    several times the CPU of the requests it sends, on the cores the servers share.
+    several times the CPU of the requests it sends, on the cores the servers share. And
+    rather than wrk, which only keeps connections busy: it would slow its creates down
+    with the server, and the lag of the creates that got through would flatter.
     """
     prefix = f"lag {secrets.token_hex(4)} "
     snippets = []
     for index in range(LAG_DISTINCT_CONTENTS):
         language, content = snippet_content(index)
         snippets.append({"language": language, "content": content})
-    result = session.run_k6(
+    summary = run_k6(
+        session,
         LAG_SCRIPT,
-        "lag",
         base_url=api,
-        vus=0,  # an arrival rate, not a number of users
-        duration=f"{seconds:g}s",
+        seconds=seconds,
         data={"rate": rate, "token": token, "title_prefix": prefix, "snippets": snippets},
     )
     created = asyncio.run(_created_with_prefix(stack.database_url, prefix))
-    return created, result.summary
+    return created, summary
 
 
 async def _created_with_prefix(database_url: str, prefix: str) -> list[str]:
-    connection = await asyncpg.connect(_pg_url(database_url))
-    try:
+    async with postgres(database_url) as connection:
         rows = await connection.fetch(
             "SELECT id FROM snippets WHERE starts_with(title, $1)", prefix
         )
-    finally:
-        await connection.close()
     return [str(row["id"]) for row in rows]
 
 
@@ -437,8 +406,7 @@ async def _lags(
     - relay pickup: from the start of the API's transaction to the start of the relay's
       batch transaction that took the event (`published_at`).
     """
-    connection = await asyncpg.connect(_pg_url(database_url))
-    try:
+    async with postgres(database_url) as connection:
         rows = await connection.fetch(
             "SELECT extract(epoch FROM pg_xact_commit_timestamp(d.xmin)"
             " - pg_xact_commit_timestamp(o.xmin)) * 1000 AS committed_ms,"
@@ -450,8 +418,6 @@ async def _lags(
             " WHERE d.snippet_id = ANY($1::uuid[])",
             [uuid.UUID(value) for value in ids],
         )
-    finally:
-        await connection.close()
     lags = [
         (float(row["committed_ms"]), float(row["started_ms"]), float(row["relay_ms"]))
         for row in rows
@@ -480,13 +446,10 @@ def _distribution(values: list[float]) -> dict[str, float | None]:
 
 
 async def _unpublished(database_url: str) -> int:
-    connection = await asyncpg.connect(_pg_url(database_url))
-    try:
+    async with postgres(database_url) as connection:
         pending = await connection.fetchval(
             "SELECT count(*) FROM outbox WHERE published_at IS NULL"
         )
-    finally:
-        await connection.close()
     return int(pending)
 
 
@@ -560,7 +523,8 @@ def measure_lag(
                 "relay": relay.pid,
                 "indexer": indexer.pid,
                 **session.server_pids(),
-            }
+            },
+            "k6",
         )
         meter.start()
         created, k6 = _create_steadily(session, stack, api, token, rate, seconds)

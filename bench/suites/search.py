@@ -7,7 +7,7 @@
    code in ten languages and prose, see `swiftpaste.devstack.seed_corpus`); the first run
    takes a few minutes, later runs reuse them.
 3. Every query is asked once (warm-up; the matches per query go into the report).
-4. k6 (bench/search.js) runs `--connections` keep-alive connections (default 8) for
+4. wrk (bench/wrk.lua) runs `--connections` keep-alive connections (default 8) for
    `--duration`, anonymous, round robin over TYPICAL_QUERIES: one- and two-word queries a
    person types (topics, identifiers), each matching 0.2-11 % of the snippets.
 5. EXPLAIN (ANALYZE, BUFFERS) of a typical query, built by the API's own code
@@ -21,29 +21,30 @@ Targets: p95 ≤ 50 ms and ≥ 200 searches/s at 8 connections.
 
 import argparse
 import asyncio
+import math
 import statistics
 import sys
 import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
-import asyncpg
 import httpx
 
 from bench import harness
 from bench.harness import (
-    BENCH_DIR,
     BenchError,
     CpuMeter,
     Session,
     api_environment,
     machine_info,
+    postgres,
     say,
 )
-from bench.results import Suite, SuiteOutcome, format_table
+from bench.results import Suite, SuiteOutcome
 from bench.suites.read import RATE_LIMITS_OFF
+from bench.wrk import Load, add_load_arguments, run_wrk, wrk_version
 
-SCRIPT = BENCH_DIR / "search.js"
 SEARCH_DATA_DIR = harness.ROOT / ".data" / "bench-search"
 P95_TARGET_MS = 50.0
 RPS_TARGET = 200.0
@@ -72,24 +73,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=100_000,
         help="search documents to have in the database (default 100000)",
     )
-    parser.add_argument(
-        "--connections",
-        type=int,
-        default=8,
-        help="concurrent keep-alive connections, k6 VUs (default 8; --vus is not used)",
-    )
-
-
-def _pg_url(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    add_load_arguments(parser, connections=8, duration="20s")
 
 
 async def _document_count(database_url: str) -> int:
-    connection = await asyncpg.connect(_pg_url(database_url))
-    try:
+    async with postgres(database_url) as connection:
         return int(await connection.fetchval("SELECT count(*) FROM search_documents"))
-    finally:
-        await connection.close()
 
 
 def _seed(session: Session, env: dict[str, str], database_url: str, wanted: int) -> dict[str, Any]:
@@ -152,15 +141,13 @@ async def _explain(database_url: str, query: str) -> str:
     criteria = SearchCriteria(query=parse_query(query), reader_id=None)
     sql, arguments = search_sql(criteria)
     # The settings of the API's read pool: the plan EXPLAINed is the one it runs.
-    connection = await asyncpg.connect(_pg_url(database_url), server_settings=READ_SERVER_SETTINGS)
-    try:
+    async with postgres(database_url, READ_SERVER_SETTINGS) as connection:
         rows = await connection.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *arguments)
-    finally:
-        await connection.close()
     return "\n".join(row[0] for row in rows)
 
 
 def run(args: argparse.Namespace, session: Session) -> SuiteOutcome:
+    version = wrk_version()  # before anything starts: without wrk, nothing to do
     started_at = datetime.now(tz=UTC)
     # Before the session starts anything: this suite's servers keep their data apart.
     harness.DATA_DIR = SEARCH_DATA_DIR
@@ -175,17 +162,11 @@ def run(args: argparse.Namespace, session: Session) -> SuiteOutcome:
     with httpx.Client(base_url=api.base_url, timeout=30.0) as client:
         say(f"warm-up: {len(TYPICAL_QUERIES)} typical queries once each")
         matches = _warm_up(client, TYPICAL_QUERIES)
-    say(f"k6: {args.connections} connections for {args.duration}")
-    meter = CpuMeter({"api": session.child_pid("api"), **session.server_pids()})
+    say(f"wrk: {args.connections} connections for {args.duration}")
+    meter = CpuMeter({"api": session.child_pid("api"), **session.server_pids()}, "wrk")
     meter.start()
-    result = session.run_k6(
-        SCRIPT,
-        "search",
-        base_url=api.base_url,
-        vus=args.connections,
-        duration=args.duration,
-        data={"queries": list(TYPICAL_QUERIES)},
-    )
+    paths = [f"{SEARCH_PATH}?{urlencode({'query': query})}" for query in TYPICAL_QUERIES]
+    result = run_wrk(session, Load(paths), base_url=api.base_url, args=args, label="search")
     cpu_seconds = meter.stop()
     with httpx.Client(base_url=api.base_url, timeout=30.0) as client:
         alone = _one_at_a_time(client, TYPICAL_QUERIES)
@@ -193,7 +174,7 @@ def run(args: argparse.Namespace, session: Session) -> SuiteOutcome:
     plan = asyncio.run(_explain(database_url, EXPLAINED_QUERY))
     gin_used = "ix_search_documents_search_vector" in plan
 
-    p95, rps = result.latency_ms("p95"), result.requests_per_second
+    p95, rps = result.latency_ms["p95"] or math.inf, result.requests_per_second
     targets = [
         {
             "target": f"p95 ≤ {P95_TARGET_MS:g} ms at {args.connections} connections",
@@ -212,7 +193,7 @@ def run(args: argparse.Namespace, session: Session) -> SuiteOutcome:
         },
     ]
     lines = [
-        format_table({"search": result}, baseline="none"),
+        f"search: {result.requests} requests, {result.describe()}, p95 {p95:.2f} ms",
         "",
         *(f"{t['result']:<4}  {t['target']}  (actual {t['actual']})" for t in targets),
         "",
@@ -230,18 +211,18 @@ def run(args: argparse.Namespace, session: Session) -> SuiteOutcome:
         + ", ".join(
             f"{q!r} {v['matches']} hits {v['median_ms']:.0f} ms" for q, v in common.items()
         ),
-        "CPU seconds during the k6 run: "
+        "CPU seconds during the wrk run: "
         + ", ".join(f"{name} {seconds:.1f}" for name, seconds in cpu_seconds.items()),
     ]
     table = "\n".join(lines)
     say(f"results:\n\n{table}\n\nplan of {EXPLAINED_QUERY!r}:\n{plan}\n")
-    passed = all(target["result"] == "PASS" for target in targets) and result.thresholds_ok
+    passed = all(target["result"] == "PASS" for target in targets) and not result.failed
     report = {
         "suite": "search",
         "started_at": started_at.isoformat(),
         "finished_at": datetime.now(tz=UTC).isoformat(),
         "passed": passed,
-        "machine": machine_info(session.k6_command),
+        "machine": machine_info(version),
         "settings": {
             "count": args.count,
             "connections": args.connections,
@@ -252,7 +233,7 @@ def run(args: argparse.Namespace, session: Session) -> SuiteOutcome:
         "seeding": seeding,
         "documents": documents,
         "matches_per_query": matches,
-        "k6": result.summary,
+        "wrk": result.as_json(),
         "cpu_seconds": cpu_seconds,
         "typical_one_at_a_time": alone,
         "common_words": common,
