@@ -173,6 +173,11 @@ asyncapi DIR="docs":
     {{uv}} faststream docs gen --factory swiftpaste.main.consumers:asyncapi_app --out {{DIR}}/asyncapi.json
     {{uv}} faststream docs gen --factory --yaml swiftpaste.main.consumers:asyncapi_app --out {{DIR}}/asyncapi.yaml
 
+# Write the configuration reference (docs/configuration.md) from the settings' fields
+[group('operate')]
+config-doc FILE="docs/configuration.md":
+    {{uv}} python -m swiftpaste.main.configuration_doc {{FILE}}
+
 # Regenerate the Grafana dashboards (docker/grafana/dashboards/*.json) from docker/grafana/dashboards.py
 [group('operate')]
 dashboards DIR="docker/grafana/dashboards":

@@ -536,7 +536,7 @@ def events_dashboard() -> dict[str, Any]:
     layout.add(
         timeseries(
             "Dead letters",
-            "Records sent to the dead-letter topic (README: replaying dead letters).",
+            "Records sent to the dead-letter topic (docs/operations.md: replaying dead letters).",
             [
                 target(
                     "sum by (consumer) (increase(consumer_dead_letters_total[$__interval]))",

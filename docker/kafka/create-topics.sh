@@ -3,7 +3,8 @@
 # Run once by the `kafka-init` service of compose.infra.yaml (in the apache/kafka image);
 # safe to run again: existing topics are kept, and one with fewer partitions than
 # configured is reported, not changed (adding partitions moves keys between them, which
-# breaks the per-snippet order for a while: do it on purpose, see README "Run at scale").
+# breaks the per-snippet order for a while: do it on purpose, see docs/operations.md,
+# "Scaling").
 set -euo pipefail
 PATH="/opt/kafka/bin:${PATH}"
 

@@ -3,7 +3,7 @@
 Recipes that need Docker (`up`, `down`, `logs`, `ps`, `scale`, `infra-up`,
 `monitoring-up`, `compose-config`) are checked by what they would run (`just --dry-run`);
 the others run for real here: `migrate`, `reindex`, `loadtest`, `bench` (where wrk is
-installed), `asyncapi`, `dashboards` (and `check`, through `just test` in CI).
+installed), `asyncapi`, `dashboards`, `config-doc` (and `check`, through `just test` in CI).
 """
 
 import asyncio
@@ -34,6 +34,7 @@ ISSUE_RECIPES = {
     "bench": "SUITE",
     "loadtest": "BASE_URL",
     "asyncapi": "",
+    "config-doc": "FILE",
     "check": "",
 }
 JUST = str(Path(sys.executable).parent / "just")
@@ -200,3 +201,10 @@ def test_dashboards_regenerates_the_grafana_json(tmp_path: Path) -> None:
     for generated in tmp_path.glob("*.json"):
         assert generated.read_text() == (committed / generated.name).read_text()
     assert len(list(tmp_path.glob("*.json"))) == len(list(committed.glob("*.json")))
+
+
+def test_config_doc_writes_the_committed_configuration_reference(tmp_path: Path) -> None:
+    result = just("config-doc", str(tmp_path / "configuration.md"))
+    assert result.returncode == 0, result.stderr
+    committed = PROJECT_ROOT / "docs" / "configuration.md"
+    assert (tmp_path / "configuration.md").read_text() == committed.read_text()

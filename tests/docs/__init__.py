@@ -1,0 +1,1 @@
+"""Documentation checked against the code it describes."""
