@@ -99,6 +99,7 @@ def policies(
         RateLimits(
             read=RateLimitPolicy(f"read-{run}", read_capacity, NO_REFILL),
             write=RateLimitPolicy(f"write-{run}", write_capacity, NO_REFILL),
+            password=RateLimitPolicy(f"password-{run}", 1, NO_REFILL),
         ),
         TrustedProxies(tuple(ip_network(proxy) for proxy in proxies)),
     )

@@ -296,3 +296,76 @@ async def test_an_ended_share_window_is_announced_once_evicted_and_hidden(
 
     found = await eventually(hidden)
     assert found.expires_at <= datetime.now(UTC)
+
+
+async def published_events(engine: AsyncEngine, snippet_id: str, event_type: str) -> list[Any]:
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                select(outbox.c.message, outbox.c.published_at).where(
+                    outbox.c.event_type == event_type, outbox.c.message_key == snippet_id
+                )
+            )
+        ).all()
+    return [row.message for row in rows if row.published_at is not None]
+
+
+@pytest.mark.usefixtures("consumers")
+async def test_a_burn_and_a_reached_limit_are_events_through_the_outbox(
+    client: httpx.AsyncClient, owner: Account, engine: AsyncEngine
+) -> None:
+    burning = await create(client, owner, burn_after_reading=True)
+    limited = await create(client, owner, max_views=2)
+    assert (await client.get(f"{SNIPPETS}/{burning['short_id']}")).status_code == 200
+    for _ in range(2):
+        assert (await client.get(f"{SNIPPETS}/{limited['short_id']}")).status_code == 200
+
+    async def burned() -> list[Any]:
+        return await published_events(engine, burning["id"], "snippet.burned")
+
+    async def limit_reached() -> list[Any]:
+        return await published_events(engine, limited["id"], "snippet.view_limit_reached")
+
+    (burn_message,) = await eventually(burned)
+    assert burn_message["payload"]["version"] == 1
+    (limit_message,) = await eventually(limit_reached)
+    assert (limit_message["payload"]["version"], limit_message["payload"]["max_views"]) == (1, 2)
+    # The burned content is gone from the search document as well.
+    found = await eventually(
+        lambda: _document_where(engine, burning["id"], lambda row: row.content == "")
+    )
+    assert found.title == "pipeline"
+
+
+async def _document_where(engine: AsyncEngine, snippet_id: str, holds: Any) -> Any:
+    found = await document(engine, snippet_id)
+    return found if found is not None and holds(found) else None
+
+
+@pytest.mark.usefixtures("consumers")
+async def test_a_cached_read_shows_views_counted_within_two_seconds(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    snippet = await create(client, owner, title="watched")
+    path = f"{SNIPPETS}/{snippet['short_id']}"
+    first = await client.get(path)
+    assert first.json()["views"] == 0
+    for _ in range(9):
+        assert (await client.get(path)).status_code == 200  # cache hits, each a view
+
+    async def counted() -> bool:
+        listing = await client.get(f"{SNIPPETS}/", params={"size": 100}, headers=owner.auth)
+        views = {item["id"]: item["views"] for item in listing.json()["items"]}
+        return bool(views[snippet["id"]] >= 10)
+
+    await eventually(counted, within=30)
+    # Counted in PostgreSQL: within two seconds a cached read shows it too.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 2.0
+    shown = 0
+    while loop.time() < deadline:
+        shown = (await client.get(path)).json()["views"]
+        if shown >= 10:
+            break
+        await asyncio.sleep(0.1)
+    assert shown >= 10

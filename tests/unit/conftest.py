@@ -13,6 +13,7 @@ from tests.unit.fakes import (
     FakeAccessTokenCodec,
     FakeDenylist,
     FakePasswordHasher,
+    FakeRateLimiter,
     FakeRefreshTokenRepository,
     FakeRenderer,
     FakeSessionRevocations,
@@ -20,6 +21,7 @@ from tests.unit.fakes import (
     FakeSnippetCache,
     FakeSnippetQueries,
     FakeSnippetRepository,
+    FakeSnippetTransactions,
     FakeUnitOfWork,
     FakeUserRepository,
     FakeViewRecorder,
@@ -37,6 +39,7 @@ SHARE_DEFAULT_TTL_SECONDS = 3600
 SHARE_MIN_TTL_SECONDS = 60
 SHARE_MAX_TTL_SECONDS = 86_400
 READS_ALLOWED = 5
+PASSWORD_GUESSES = 3
 
 
 @pytest.fixture
@@ -183,6 +186,7 @@ def rate_limits() -> RateLimits:
     return RateLimits(
         read=RateLimitPolicy("read", READS_ALLOWED, 0.001),
         write=RateLimitPolicy("write", 1, 0.001),
+        password=RateLimitPolicy("password", PASSWORD_GUESSES, 0.001),
     )
 
 
@@ -198,6 +202,9 @@ def read_snippet(
     views: FakeViewRecorder,
     cache_policy: CachePolicy,
     rate_limits: RateLimits,
+    hasher: FakePasswordHasher,
+    rate_limiter: FakeRateLimiter,
+    snippet_transactions: FakeSnippetTransactions,
 ) -> ReadSnippet:
     return ReadSnippet(
         snippet_cache,
@@ -210,4 +217,19 @@ def read_snippet(
         views,
         cache_policy,
         rate_limits,
+        hasher,
+        rate_limiter,
+        snippet_transactions,
     )
+
+
+@pytest.fixture
+def rate_limiter() -> FakeRateLimiter:
+    return FakeRateLimiter()
+
+
+@pytest.fixture
+def snippet_transactions(
+    snippets: FakeSnippetRepository, uow: FakeUnitOfWork
+) -> FakeSnippetTransactions:
+    return FakeSnippetTransactions(snippets, uow)

@@ -128,14 +128,37 @@ class FakeViewLedger:
             for topic, partition in partitions
         }
 
-    async def add_views(self, counts: Mapping[UUID, int]) -> None:
+    async def add_views(self, counts: Mapping[UUID, int]) -> dict[str, int]:
         for snippet_id, count in counts.items():
             self.staged_views[snippet_id] = self.staged_views.get(snippet_id, 0) + count
+        return {short_id_of(snippet_id): self.staged_views[snippet_id] for snippet_id in counts}
 
     async def advance(self, group: str, next_offsets: Mapping[TopicPartition, int]) -> None:
         for (topic, partition), offset in next_offsets.items():
             key = (group, topic, partition)
             self.staged_offsets[key] = max(self.staged_offsets.get(key, 0), offset)
+
+
+def short_id_of(snippet_id: UUID) -> str:
+    """The fake ledger's short id of a snippet: the start of its id."""
+    return snippet_id.hex[:8]
+
+
+class FakeLiveViewCounts:
+    """The totals published, in order; `published` merges them as Redis would hold them."""
+
+    def __init__(self) -> None:
+        self.batches: list[dict[str, int]] = []
+
+    async def publish(self, totals: dict[str, int]) -> None:
+        self.batches.append(dict(totals))
+
+    @property
+    def published(self) -> dict[str, int]:
+        merged: dict[str, int] = {}
+        for batch in self.batches:
+            merged.update(batch)
+        return merged
 
 
 class FakeCacheEvictor:

@@ -8,7 +8,8 @@ case did not even try to write.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -16,13 +17,18 @@ from uuid import UUID, uuid4
 
 from swiftpaste.application.auth.tokens import refresh_token_digest
 from swiftpaste.application.errors import EmailAlreadyRegistered, UsernameTaken
-from swiftpaste.application.ports.rate_limit import Admission, Admitted, RateLimitDecision
+from swiftpaste.application.ports.rate_limit import (
+    Admission,
+    Admitted,
+    RateLimitDecision,
+    RateLimitPolicy,
+)
 from swiftpaste.application.ports.security import (
     AccessClaims,
     DenylistUnavailable,
     InvalidAccessToken,
 )
-from swiftpaste.application.ports.snippets import Representation, ShortIdTaken
+from swiftpaste.application.ports.snippets import Rendered, Representation, ShortIdTaken
 from swiftpaste.application.ports.system import Clock
 from swiftpaste.application.snippets.read_models import (
     Author,
@@ -536,12 +542,21 @@ class FakeSnippetRepository:
             msg = f"saving snippet {snippet.id}, which was never added"
             raise AssertionError(msg)
         versions = dict(stored.versions)
+        # As the SQL upsert: of a stored version only the share window, the count of
+        # reads and, once burned, the content change.
         for number, version in snippet.versions.items():
             existing = versions.get(number)
             versions[number] = (
                 version
                 if existing is None
-                else replace(existing, expires_at=version.expires_at, expired_at=version.expired_at)
+                else replace(
+                    existing,
+                    expires_at=version.expires_at,
+                    expired_at=version.expired_at,
+                    views_used=version.views_used,
+                    burned_at=version.burned_at,
+                    content=version.content if version.burned_at else existing.content,
+                )
             )
         self._staged[snippet.id] = replace(
             stored,
@@ -562,6 +577,23 @@ class FakeSnippetRepository:
 
     def discard(self) -> None:
         self._staged = {key: _copy_snippet(s) for key, s in self._committed.items()}
+
+
+def summary_of(version: SnippetVersion) -> VersionSummary:
+    """A version as the read model lists it."""
+    return VersionSummary(
+        number=version.number,
+        visibility=version.visibility,
+        language=version.language,
+        expires_at=version.expires_at,
+        created_at=version.created_at,
+        size_bytes=version.size_bytes,
+        burn_after_reading=version.burn_after_reading,
+        max_views=version.max_views,
+        views_used=version.views_used,
+        password_protected=version.password_hash is not None,
+        burned=version.burned_at is not None,
+    )
 
 
 class FakeSnippetQueries:
@@ -594,17 +626,7 @@ class FakeSnippetQueries:
         stored = self._by_short_id(short_id)
         if stored is None:
             return None
-        summaries = tuple(
-            VersionSummary(
-                number=version.number,
-                visibility=version.visibility,
-                language=version.language,
-                expires_at=version.expires_at,
-                created_at=version.created_at,
-                size_bytes=version.size_bytes,
-            )
-            for _, version in sorted(stored.versions.items())
-        )
+        summaries = tuple(summary_of(version) for _, version in sorted(stored.versions.items()))
         return SnippetListing(snippet=_copy_snippet(stored, {}), versions=summaries)
 
     async def owned_by(self, owner_id: UUID, page: int, size: int) -> Page[SnippetSummary]:
@@ -629,6 +651,7 @@ class FakeSnippetQueries:
                 views=snippet.views,
                 created_at=snippet.created_at,
                 updated_at=snippet.updated_at,
+                latest=summary_of(snippet.version()),
             )
             for snippet in live[start : start + size]
         )
@@ -651,14 +674,16 @@ class FakeSnippetQueries:
 @dataclass(frozen=True, slots=True)
 class FakeCachedSnippet:
     admitted: Admitted
-    body: bytes | None
+    rendered: Rendered | None
     generation: bytes | None
     snippet_id: UUID | None = None
+    views: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CacheEntry:
-    body: bytes
+    rendered: Rendered
+    views: int
     ttl_seconds: int
     snippet_id: UUID
 
@@ -671,7 +696,8 @@ class CachePut:
     short_id: str
     version: int | None
     representation: Representation
-    body: bytes
+    rendered: Rendered
+    views: int
     ttl_seconds: int
     generation: bytes | None
     snippet_id: UUID
@@ -684,8 +710,9 @@ class FakeSnippetCache:
     and the admission of the lookup: a bucket per key that never refills, and a denylist.
 
     `invalidate` drops the snippet's entries and bumps its generation; `put` stores only
-    when the generation it carries is still the current one. `unavailable` answers as an
-    unreachable Redis does: allowed, nothing checked, nothing found, nothing written back.
+    when the generation it carries is still the current one; `live_views` are the counts
+    the views consumer published. `unavailable` answers as an unreachable Redis does:
+    allowed, nothing checked, nothing found, nothing written back.
     Every call is recorded; with a `journal`, invalidations are also written there as
     "invalidate <short_id>".
     """
@@ -700,6 +727,7 @@ class FakeSnippetCache:
         self.invalidations: list[tuple[str, int]] = []
         self.spent: dict[str, int] = {}
         """Requests taken from each budget key."""
+        self.live_views: dict[str, int] = {}
         self.unavailable = False
         self._generations: dict[str, int] = {}
         self._journal = journal
@@ -714,11 +742,13 @@ class FakeSnippetCache:
         *,
         representation: Representation = Representation.JSON,
         snippet_id: UUID | None = None,
+        views: int = 0,
     ) -> UUID:
-        """Store an entry as if an earlier read had cached it; returns its snippet id."""
+        """Store an entry as if an earlier read had cached it (`body`, with no view count
+        in it); returns its snippet id."""
         if snippet_id is None:
             snippet_id = uuid4()
-        entry = CacheEntry(body, ttl_seconds, snippet_id)
+        entry = CacheEntry(Rendered(body), views, ttl_seconds, snippet_id)
         self.entries[(short_id, version, representation)] = entry
         return snippet_id
 
@@ -742,7 +772,7 @@ class FakeSnippetCache:
                 reset_seconds=0,
                 retry_after_seconds=0,
             )
-            return FakeCachedSnippet(Admitted(decision, None), body=None, generation=None)
+            return FakeCachedSnippet(Admitted(decision, None), rendered=None, generation=None)
         spent = self.spent.get(admission.budget_key, 0)
         if spent >= policy.capacity:
             decision = RateLimitDecision(
@@ -752,7 +782,7 @@ class FakeSnippetCache:
                 reset_seconds=60,
                 retry_after_seconds=60,
             )
-            return FakeCachedSnippet(Admitted(decision, None), body=None, generation=None)
+            return FakeCachedSnippet(Admitted(decision, None), rendered=None, generation=None)
         self.spent[admission.budget_key] = spent + 1
         decision = RateLimitDecision(
             allowed=True,
@@ -767,23 +797,25 @@ class FakeSnippetCache:
             assert self._denylist is not None, "give the fake cache the denylist"
             revoked = await self._denylist.is_revoked(claims.token_id, claims.session_id)
             if revoked:
-                return FakeCachedSnippet(Admitted(decision, revoked), body=None, generation=None)
+                admitted = Admitted(decision, revoked)
+                return FakeCachedSnippet(admitted, rendered=None, generation=None)
         key = (short_id, version, representation)
         self.gets.append(key)
         entry = self.entries.get(key)
         admitted = Admitted(decision, revoked)
+        generation = self.generation(short_id)
         if entry is None:
-            return FakeCachedSnippet(admitted, body=None, generation=self.generation(short_id))
-        return FakeCachedSnippet(
-            admitted, entry.body, self.generation(short_id), snippet_id=entry.snippet_id
-        )
+            return FakeCachedSnippet(admitted, rendered=None, generation=generation)
+        views = max(entry.views, self.live_views.get(short_id, 0))
+        return FakeCachedSnippet(admitted, entry.rendered, generation, entry.snippet_id, views)
 
     async def put(
         self,
         short_id: str,
         version: int | None,
         representation: Representation,
-        body: bytes,
+        rendered: Rendered,
+        views: int,
         ttl_seconds: int,
         generation: bytes | None,
         snippet_id: UUID,
@@ -791,11 +823,19 @@ class FakeSnippetCache:
         stored = generation is not None and generation == self.generation(short_id)
         self.puts.append(
             CachePut(
-                short_id, version, representation, body, ttl_seconds, generation, snippet_id, stored
+                short_id,
+                version,
+                representation,
+                rendered,
+                views,
+                ttl_seconds,
+                generation,
+                snippet_id,
+                stored,
             )
         )
         if stored:
-            entry = CacheEntry(body, ttl_seconds, snippet_id)
+            entry = CacheEntry(rendered, views, ttl_seconds, snippet_id)
             self.entries[(short_id, version, representation)] = entry
 
     async def invalidate(self, short_id: str, latest_version: int) -> None:
@@ -805,6 +845,67 @@ class FakeSnippetCache:
         self._generations[short_id] = self._generations.get(short_id, 0) + 1
         for key in [key for key in self.entries if key[0] == short_id]:
             del self.entries[key]
+
+
+class FakeRateLimiter:
+    """Buckets that never refill: `capacity` requests per key and policy, then refusals."""
+
+    def __init__(self) -> None:
+        self.spent: dict[tuple[str, str], int] = {}
+
+    def _decision(self, key: str, policy: RateLimitPolicy, *, spend: bool) -> RateLimitDecision:
+        spent = self.spent.get((policy.name, key), 0)
+        if spent >= policy.capacity:
+            return RateLimitDecision(
+                allowed=False,
+                limit=policy.capacity,
+                remaining=0,
+                reset_seconds=60,
+                retry_after_seconds=60,
+            )
+        if spend:
+            self.spent[(policy.name, key)] = spent + 1
+        return RateLimitDecision(
+            allowed=True,
+            limit=policy.capacity,
+            remaining=policy.capacity - spent - int(spend),
+            reset_seconds=1,
+            retry_after_seconds=0,
+        )
+
+    async def hit(self, key: str, policy: RateLimitPolicy) -> RateLimitDecision:
+        return self._decision(key, policy, spend=True)
+
+    async def peek(self, key: str, policy: RateLimitPolicy) -> RateLimitDecision:
+        return self._decision(key, policy, spend=False)
+
+
+@dataclass
+class FakeSnippetTransaction:
+    snippets: "FakeSnippetRepository"
+    uow: FakeUnitOfWork
+
+    async def commit(self) -> None:
+        await self.uow.commit()
+
+
+class FakeSnippetTransactions:
+    """Transactions over the fake repository: committed at `commit`, rolled back otherwise."""
+
+    def __init__(self, snippets: "FakeSnippetRepository", uow: FakeUnitOfWork) -> None:
+        self._snippets = snippets
+        self._uow = uow
+        self.begun = 0
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[FakeSnippetTransaction]:
+        self.begun += 1
+        commits = self._uow.commits
+        try:
+            yield FakeSnippetTransaction(self._snippets, self._uow)
+        finally:
+            if self._uow.commits == commits:
+                await self._uow.rollback()
 
 
 class FakeViewRecorder:
@@ -866,14 +967,16 @@ class FakeRenderer:
         details: SnippetDetails,
         version: SnippetVersion,
         representation: Representation = Representation.JSON,
-    ) -> bytes:
+    ) -> Rendered:
         self.renders += 1
         if representation is Representation.RAW:
-            return version.content.encode()
-        return (
-            f"{details.snippet.short_id} v{version.number} by {details.author.username}: "
-            f"{version.content}"
-        ).encode()
+            return Rendered(version.content.encode())
+        return Rendered(
+            (
+                f"{details.snippet.short_id} v{version.number} by {details.author.username}: "
+                f"{version.content}"
+            ).encode()
+        )
 
 
 # --- builders ---------------------------------------------------------------------

@@ -73,3 +73,11 @@ class InvalidShare(ApplicationError):
 
 class InvalidQuery(ApplicationError):
     """The request's parameters contradict each other."""
+
+
+class PasswordRequired(ApplicationError):
+    """The version is protected by a password, and none was given."""
+
+
+class PasswordIncorrect(ApplicationError):
+    """The password given for the version is not its password."""

@@ -23,17 +23,19 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from swiftpaste.domain.events import (
     DomainEvent,
+    SnippetBurned,
     SnippetCreated,
     SnippetDeleted,
     SnippetExpired,
     SnippetRevised,
     SnippetShared,
     SnippetViewed,
+    SnippetViewLimitReached,
 )
 
 SCHEMA_VERSION = 1
 
-Visibility = Literal["public", "private"]
+Visibility = Literal["public", "unlisted", "private"]
 
 
 class _Model(BaseModel):
@@ -81,6 +83,15 @@ class SnippetExpiredPayload(SnippetRef):
     expires_at: datetime
 
 
+class SnippetBurnedPayload(SnippetRef):
+    version: int = Field(ge=1, description="The version read once; its content is erased.")
+
+
+class SnippetViewLimitReachedPayload(SnippetRef):
+    version: int = Field(ge=1, description="The version nobody but its owner reads again.")
+    max_views: int = Field(ge=1)
+
+
 class SnippetViewedPayload(_Model):
     short_id: str
     version: int | None = Field(description="The version asked for; null means the latest.")
@@ -119,6 +130,16 @@ class SnippetExpiredEvent(_Envelope):
     payload: SnippetExpiredPayload
 
 
+class SnippetBurnedEvent(_Envelope):
+    event_type: Literal["snippet.burned"] = "snippet.burned"
+    payload: SnippetBurnedPayload
+
+
+class SnippetViewLimitReachedEvent(_Envelope):
+    event_type: Literal["snippet.view_limit_reached"] = "snippet.view_limit_reached"
+    payload: SnippetViewLimitReachedPayload
+
+
 class SnippetViewedEvent(_Envelope):
     event_type: Literal["snippet.viewed"] = "snippet.viewed"
     payload: SnippetViewedPayload
@@ -129,7 +150,9 @@ LifecycleEvent = Annotated[
     | SnippetRevisedEvent
     | SnippetSharedEvent
     | SnippetDeletedEvent
-    | SnippetExpiredEvent,
+    | SnippetExpiredEvent
+    | SnippetBurnedEvent
+    | SnippetViewLimitReachedEvent,
     Field(discriminator="event_type"),
 ]
 """Any message of the snippet-events topic."""
@@ -142,6 +165,8 @@ ALL_EVENT_MODELS: tuple[type[_Envelope], ...] = (
     SnippetSharedEvent,
     SnippetDeletedEvent,
     SnippetExpiredEvent,
+    SnippetBurnedEvent,
+    SnippetViewLimitReachedEvent,
     SnippetViewedEvent,
 )
 
@@ -213,6 +238,18 @@ def to_message(event: DomainEvent, event_id: UUID | None = None) -> LifecycleEve
             )
         case SnippetDeleted():
             return SnippetDeletedEvent.model_validate(envelope | {"payload": _ref(event)})
+        case SnippetBurned():
+            return SnippetBurnedEvent.model_validate(
+                envelope | {"payload": _ref(event) | {"version": event.version}},
+            )
+        case SnippetViewLimitReached():
+            return SnippetViewLimitReachedEvent.model_validate(
+                envelope
+                | {
+                    "payload": _ref(event)
+                    | {"version": event.version, "max_views": event.max_views},
+                },
+            )
     msg = f"no message schema for {type(event).__name__}"
     raise TypeError(msg)
 

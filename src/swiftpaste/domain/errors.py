@@ -29,5 +29,13 @@ class ShareExpired(DomainError):
     """The version's share window has closed."""
 
 
+class SnippetBurned(DomainError):
+    """The version was to be read once, and it was: its content is gone."""
+
+
+class ViewLimitReached(DomainError):
+    """The version was to be read a limited number of times, and it was."""
+
+
 class NotSnippetOwner(DomainError):
     """Someone other than the owner tried to change the snippet."""

@@ -1,8 +1,8 @@
 """Domain events: what happened to a snippet, as immutable facts.
 
 The Snippet aggregate records the lifecycle events (created, revised, shared,
-deleted, expired); the unit of work writes them to the outbox in the same
-transaction as the change. `SnippetViewed` is recorded by the read path instead:
+deleted, expired, burned, view limit reached); the unit of work writes them to the
+outbox in the same transaction as the change. `SnippetViewed` is recorded by the read path instead:
 a view changes no state, so it carries no aggregate version of its own.
 """
 
@@ -66,6 +66,23 @@ class SnippetExpired(DomainEvent):
     version: int
     visibility: str
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SnippetBurned(DomainEvent):
+    """A burn-after-reading version was read by someone else: its content is erased."""
+
+    event_type: ClassVar[str] = "snippet.burned"
+    version: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SnippetViewLimitReached(DomainEvent):
+    """A version was read as many times as its limit allows: nobody else reads it again."""
+
+    event_type: ClassVar[str] = "snippet.view_limit_reached"
+    version: int
+    max_views: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

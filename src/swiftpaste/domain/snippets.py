@@ -1,17 +1,20 @@
 """The Snippet aggregate: a titled paste with immutable, numbered versions."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any
+from enum import Enum, StrEnum
+from typing import Any, Final, Literal, TypeAlias, TypeVar
 from uuid import UUID
 
 from swiftpaste.domain.errors import (
     InvalidSnippet,
     NotSnippetOwner,
     ShareExpired,
+    SnippetBurned,
     SnippetNotFound,
     VersionNotFound,
+    ViewLimitReached,
 )
 from swiftpaste.domain.events import (
     DomainEvent,
@@ -20,6 +23,10 @@ from swiftpaste.domain.events import (
     SnippetExpired,
     SnippetRevised,
     SnippetShared,
+    SnippetViewLimitReached,
+)
+from swiftpaste.domain.events import (
+    SnippetBurned as SnippetBurnedEvent,
 )
 
 # URL-safe and free of look-alikes (0/O/o, 1/l/I), so a link read aloud or retyped works.
@@ -27,11 +34,37 @@ SHORT_ID_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 SHORT_ID_LENGTH = 8
 TITLE_MAX_LENGTH = 1000
 LANGUAGE_MAX_LENGTH = 32
+MAX_VIEWS_LIMIT = 1_000_000
+
+ExpiryPreset = Literal["10m", "1h", "1d", "1w", "30d", "1y", "never"]
+EXPIRY_PRESETS: Final[Mapping[str, timedelta | None]] = {
+    "10m": timedelta(minutes=10),
+    "1h": timedelta(hours=1),
+    "1d": timedelta(days=1),
+    "1w": timedelta(weeks=1),
+    "30d": timedelta(days=30),
+    "1y": timedelta(days=365),
+    "never": None,
+}
+"""How long a version may be read from now; `never` keeps it until it is deleted."""
 
 
 class Visibility(StrEnum):
     PUBLIC = "public"
+    UNLISTED = "unlisted"
+    """Anyone with the link reads it; nobody else's search finds it."""
     PRIVATE = "private"
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP: Final = _Keep.KEEP
+"""A revision's "not given": the new version inherits the latest one's value."""
+
+_T = TypeVar("_T")
+Kept: TypeAlias = _T | Literal[_Keep.KEEP]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,10 +79,39 @@ class SnippetVersion:
     created_at: datetime
     expired_at: datetime | None = None
     """When the end of the share window was announced (`snippet.expired`); None before."""
+    burn_after_reading: bool = False
+    """The first read by anyone but the owner is the last: the content is erased."""
+    max_views: int | None = None
+    """Reads by others than the owner allowed; None: no limit."""
+    views_used: int = 0
+    """Reads by others than the owner so far (counted when the version has a limit)."""
+    password_hash: str | None = None
+    """argon2id hash of the password readers other than the owner must give."""
+    burned_at: datetime | None = None
 
     @property
     def size_bytes(self) -> int:
         return len(self.content.encode())
+
+    @property
+    def counts_reads(self) -> bool:
+        """Whether each read by someone else changes the version (burn, or a view limit)."""
+        return self.burn_after_reading or self.max_views is not None
+
+    @property
+    def is_guarded(self) -> bool:
+        """Read with a condition (once, a number of times, a password): never cached, and
+        found by nobody's search but its owner's."""
+        return self.counts_reads or self.password_hash is not None
+
+    @property
+    def views_left(self) -> int | None:
+        return views_left(
+            burn_after_reading=self.burn_after_reading,
+            burned=self.burned_at is not None,
+            max_views=self.max_views,
+            views_used=self.views_used,
+        )
 
     def is_expired(self, now: datetime) -> bool:
         return self.expires_at is not None and now >= self.expires_at
@@ -75,6 +137,17 @@ class ShareGrant:
         )
 
 
+def views_left(
+    *, burn_after_reading: bool, burned: bool, max_views: int | None, views_used: int
+) -> int | None:
+    """Reads by others than the owner a version still allows; None: no limit."""
+    if burn_after_reading:
+        return 0 if burned else 1
+    if max_views is None:
+        return None
+    return max(0, max_views - views_used)
+
+
 def is_short_id(candidate: str) -> bool:
     # strip() removes every alphabet character from both ends: only a foreign one stays.
     return len(candidate) == SHORT_ID_LENGTH and not candidate.strip(SHORT_ID_ALPHABET)
@@ -92,6 +165,20 @@ def validate_content(content: str) -> str:
     if not content:
         raise InvalidSnippet("content must not be empty")
     return content
+
+
+def validate_max_views(max_views: int | None) -> int | None:
+    if max_views is not None and not 1 <= max_views <= MAX_VIEWS_LIMIT:
+        raise InvalidSnippet(f"max_views must be between 1 and {MAX_VIEWS_LIMIT}")
+    return max_views
+
+
+def expires_at_for(preset: str, now: datetime) -> datetime | None:
+    """The end of a version's life for an `expires_in` preset, from `now`."""
+    if preset not in EXPIRY_PRESETS:
+        raise InvalidSnippet(f"expires_in must be one of {', '.join(EXPIRY_PRESETS)}")
+    lifetime = EXPIRY_PRESETS[preset]
+    return None if lifetime is None else now + lifetime
 
 
 def validate_language(language: str | None) -> str | None:
@@ -140,6 +227,9 @@ class Snippet:
         language: str | None,
         expires_at: datetime | None,
         now: datetime,
+        burn_after_reading: bool = False,
+        max_views: int | None = None,
+        password_hash: str | None = None,
     ) -> "Snippet":
         if expires_at is not None and expires_at <= now:
             raise InvalidSnippet("expires_at must be in the future")
@@ -150,6 +240,9 @@ class Snippet:
             language=validate_language(language),
             expires_at=expires_at,
             created_at=now,
+            burn_after_reading=burn_after_reading,
+            max_views=validate_max_views(max_views),
+            password_hash=password_hash,
         )
         snippet = cls(
             id=snippet_id,
@@ -199,8 +292,9 @@ class Snippet:
         """The version a reader asked for, if they may see it.
 
         Private versions exist only for their owner or the holder of a share grant for
-        exactly that version; anyone else is told it does not exist. Expired versions
-        answer "expired" to everyone but the owner.
+        exactly that version; anyone else is told it does not exist. A burned version is
+        gone for everyone. Expired versions, and versions read as often as their limit
+        allows, answer so to everyone but the owner.
         """
         if self.is_deleted:
             raise SnippetNotFound("snippet not found")
@@ -210,6 +304,8 @@ class Snippet:
             if self.is_owned_by(reader_id):
                 raise
             raise SnippetNotFound("snippet not found") from None
+        if version.burned_at is not None:
+            raise SnippetBurned("this snippet was burned after reading: it is gone")
         if self.is_owned_by(reader_id):
             return version
         granted = grant is not None and grant.opens(self.id, version)
@@ -217,7 +313,41 @@ class Snippet:
             raise SnippetNotFound("snippet not found")
         if version.is_expired(now):
             raise ShareExpired("this version's share link has expired")
+        if version.views_left == 0:
+            raise ViewLimitReached("this version was read as many times as its limit allows")
         return version
+
+    def consume_read(
+        self,
+        number: int | None,
+        *,
+        reader_id: UUID | None,
+        grant: ShareGrant | None,
+        now: datetime,
+    ) -> SnippetVersion:
+        """`read`, and count it when the version counts reads by others: the returned
+        version is the one read (with its content); a burn-after-reading version is
+        erased, and a version that reached its limit says so, each with its event.
+
+        Call it with the snippet locked, so concurrent readers are counted one by one.
+        """
+        version = self.read(number, reader_id=reader_id, grant=grant, now=now)
+        if self.is_owned_by(reader_id) or not version.counts_reads:
+            return version
+        read = replace(version, views_used=version.views_used + 1)
+        if read.burn_after_reading:
+            read = replace(read, burned_at=now)
+            self.versions[read.number] = replace(read, content="")
+            self._record(SnippetBurnedEvent(**self._event_fields(now), version=read.number))
+            return read
+        self.versions[read.number] = read
+        if read.max_views is not None and read.views_used >= read.max_views:
+            self._record(
+                SnippetViewLimitReached(
+                    **self._event_fields(now), version=read.number, max_views=read.max_views
+                ),
+            )
+        return read
 
     def lists_version_for(
         self,
@@ -230,7 +360,7 @@ class Snippet:
         if self.is_owned_by(reader_id):
             return True
         expired = expires_at is not None and now >= expires_at
-        return visibility is Visibility.PUBLIC and not expired
+        return visibility is not Visibility.PRIVATE and not expired
 
     def revise(
         self,
@@ -241,32 +371,55 @@ class Snippet:
         content: str | None = None,
         visibility: Visibility | None = None,
         language: str | None = None,
+        expires_at: Kept[datetime | None] = KEEP,
+        burn_after_reading: bool | None = None,
+        max_views: Kept[int | None] = KEEP,
+        password_hash: Kept[str | None] = KEEP,
     ) -> None:
-        """Change the title in place; a change of content, visibility or language is a new version.
+        """Change the title in place; any other change is a new version.
 
         The new version starts from the latest one: what the request does not set is
-        inherited (its share window too), so a private snippet never turns public and
-        an expiring paste never turns permanent by omission. Every field is checked
+        inherited (visibility, language, share window, burn after reading, view limit,
+        password), so a private snippet never turns public and a protected one never
+        turns open by omission. Its count of reads starts afresh. Every field is checked
         before anything changes.
         """
         self._check_owner(editor_id)
-        if title is None and content is None and visibility is None and language is None:
-            raise InvalidSnippet("give at least one of title, content, visibility, language")
+        settings = (expires_at, max_views, password_hash)
+        new_version = (
+            content is not None
+            or visibility is not None
+            or language is not None
+            or burn_after_reading is not None
+            or any(value is not KEEP for value in settings)
+        )
+        if title is None and not new_version:
+            raise InvalidSnippet("give at least one field to change")
         new_title = validate_title(title) if title is not None else self.title
+        latest = self.version()
         if content is not None:
             validate_content(content)
+        elif new_version and latest.burned_at is not None:
+            raise InvalidSnippet("the latest version was burned: give the new content")
+        if expires_at is not KEEP and expires_at is not None and expires_at <= now:
+            raise InvalidSnippet("expires_at must be in the future")
+        if max_views is not KEEP:
+            validate_max_views(max_views)
         new_language = validate_language(language) if language is not None else None
         self.title = new_title
-        new_version = content is not None or visibility is not None or language is not None
         if new_version:
-            latest = self.version()
             new = SnippetVersion(
                 number=self.latest_version + 1,
                 content=latest.content if content is None else content,
                 visibility=latest.visibility if visibility is None else visibility,
                 language=latest.language if language is None else new_language,
-                expires_at=latest.expires_at,
+                expires_at=_kept(expires_at, latest.expires_at),
                 created_at=now,
+                burn_after_reading=(
+                    latest.burn_after_reading if burn_after_reading is None else burn_after_reading
+                ),
+                max_views=_kept(max_views, latest.max_views),
+                password_hash=_kept(password_hash, latest.password_hash),
             )
             self.versions[new.number] = new
             self.latest_version = new.number
@@ -366,3 +519,7 @@ class Snippet:
     def _record(self, event: DomainEvent) -> None:
         self.aggregate_version += 1
         self.events.append(replace(event, aggregate_version=self.aggregate_version))
+
+
+def _kept(value: "Kept[_T]", inherited: _T) -> _T:
+    return inherited if value is KEEP else value

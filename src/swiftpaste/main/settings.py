@@ -322,7 +322,7 @@ class Settings(BaseSettings):
         default=60, ge=1, description="Shortest share window a request may ask for."
     )
     share_max_ttl_seconds: int = Field(
-        default=86_400, ge=1, description="Longest share window a request may ask for."
+        default=30 * 86_400, ge=1, description="Longest share window a request may ask for."
     )
 
     rate_limit_read_capacity: int = Field(
@@ -340,6 +340,14 @@ class Settings(BaseSettings):
     )
     rate_limit_write_refill_per_second: float = Field(
         default=0.5, gt=0, description="Write tokens regained per second."
+    )
+    rate_limit_password_capacity: int = Field(
+        default=5,
+        ge=1,
+        description="Wrong passwords for a protected snippet, per snippet and address, in a burst.",
+    )
+    rate_limit_password_refill_per_second: float = Field(
+        default=1 / 60, gt=0, description="Wrong-password guesses regained per second."
     )
     trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
         default=[],

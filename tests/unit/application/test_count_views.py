@@ -6,7 +6,7 @@ import pytest
 
 from swiftpaste.application.ports.consumers import StreamPosition
 from swiftpaste.application.snippets.count_views import CountViews, ViewRecord, ViewTally
-from tests.unit.consumer_fakes import FakeViewLedger
+from tests.unit.consumer_fakes import FakeLiveViewCounts, FakeViewLedger, short_id_of
 from tests.unit.fakes import FakeUnitOfWork
 
 GROUP = "swiftpaste-views"
@@ -24,8 +24,13 @@ def ledger(uow: FakeUnitOfWork) -> FakeViewLedger:
 
 
 @pytest.fixture
-def count(ledger: FakeViewLedger, uow: FakeUnitOfWork) -> CountViews:
-    return CountViews(ledger, uow)
+def live() -> FakeLiveViewCounts:
+    return FakeLiveViewCounts()
+
+
+@pytest.fixture
+def count(ledger: FakeViewLedger, uow: FakeUnitOfWork, live: FakeLiveViewCounts) -> CountViews:
+    return CountViews(ledger, uow, live)
 
 
 def view(partition: int, offset: int, snippet_id: UUID | None) -> ViewRecord:
@@ -96,3 +101,22 @@ async def test_an_empty_batch_touches_nothing(
     assert await count(GROUP, []) == ViewTally(counted=0, duplicates=0)
     assert ledger.locked == []
     assert uow.commits == 0
+
+
+async def test_the_new_totals_are_published_after_the_commit(
+    count: CountViews, live: FakeLiveViewCounts, uow: FakeUnitOfWork
+) -> None:
+    first, second = uuid4(), uuid4()
+    await count(GROUP, [view(0, 0, first), view(0, 1, first), view(1, 0, second)])
+    await count(GROUP, [view(0, 2, first)])
+    assert uow.committed
+    assert live.published == {short_id_of(first): 3, short_id_of(second): 1}
+
+
+async def test_a_batch_of_duplicates_publishes_nothing_new(
+    count: CountViews, live: FakeLiveViewCounts
+) -> None:
+    snippet = uuid4()
+    await count(GROUP, [view(0, 0, snippet)])
+    await count(GROUP, [view(0, 0, snippet)])
+    assert live.batches == [{short_id_of(snippet): 1}, {}]

@@ -1,6 +1,8 @@
 """CreateSnippet: a new snippet under a fresh short id, within the content limit."""
 
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,8 @@ from swiftpaste.domain.snippets import Visibility
 from swiftpaste.domain.users import User
 from tests.unit.conftest import MAX_CONTENT_BYTES
 from tests.unit.fakes import (
+    DEFAULT_NOW,
+    FakePasswordHasher,
     FakeSnippetRepository,
     FakeUnitOfWork,
     FixedClock,
@@ -32,8 +36,9 @@ def create(
     short_ids: SequenceShortIds,
     clock: FixedClock,
     snippet_limits: SnippetLimits,
+    hasher: FakePasswordHasher,
 ) -> CreateSnippet:
-    return CreateSnippet(snippets, uow, short_ids, clock, snippet_limits)
+    return CreateSnippet(snippets, uow, short_ids, clock, snippet_limits, hasher)
 
 
 def command(
@@ -186,3 +191,51 @@ async def test_a_snippet_is_public_without_language_or_expiry_by_default(
     created = await create(CreateSnippetCommand(owner_id=owner.id, title="t", content="c"))
     first = created.version(1)
     assert (first.visibility, first.language, first.expires_at) == (Visibility.PUBLIC, None, None)
+
+
+# --- read conditions ---------------------------------------------------------------------
+
+
+async def test_the_conditions_are_stored_with_the_first_version(
+    create: CreateSnippet, owner: User, snippets: FakeSnippetRepository, clock: FixedClock
+) -> None:
+    created = await create(
+        replace(
+            command(owner),
+            expires_in="1w",
+            burn_after_reading=True,
+            max_views=3,
+            password="open sesame",
+        )
+    )
+    stored = snippets.committed_snippet(created.id)
+    assert stored is not None
+    first = stored.version(1)
+    assert first.expires_at == clock.now() + timedelta(weeks=1)
+    assert (first.burn_after_reading, first.max_views) == (True, 3)
+    assert first.password_hash == "hashed:open sesame"  # hashed, never kept as given
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"expires_in": "2d"}, "expires_in"),
+        ({"expires_in": "1h", "expires_at": DEFAULT_NOW + timedelta(days=1)}, "not both"),
+        ({"max_views": 0}, "max_views"),
+        ({"password": "short"}, "password"),
+        ({"password": "x" * 129}, "password"),
+    ],
+    ids=["unknown-preset", "both-expiries", "no-views", "short-password", "long-password"],
+)
+async def test_bad_conditions_are_refused_and_nothing_is_stored(
+    create: CreateSnippet,
+    owner: User,
+    snippets: FakeSnippetRepository,
+    uow: FakeUnitOfWork,
+    changes: dict[str, Any],
+    message: str,
+) -> None:
+    with pytest.raises(InvalidSnippet, match=message):
+        await create(replace(command(owner), **changes))
+    assert snippets.committed_snippets() == []
+    assert not uow.committed

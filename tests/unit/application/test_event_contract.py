@@ -194,6 +194,8 @@ def test_the_snapshot_pins_every_envelope_and_payload_field() -> None:
         "snippet.shared",
         "snippet.deleted",
         "snippet.expired",
+        "snippet.burned",
+        "snippet.view_limit_reached",
         "snippet.viewed",
     }
     for event_type, fields in pinned.items():
@@ -217,8 +219,9 @@ def test_the_snapshot_pins_every_envelope_and_payload_field() -> None:
         "required": True,
     }
     assert pinned["snippet.revised"]["payload.visibility"]["type"] == (
-        'string in ["private", "public"]'
+        'string in ["private", "public", "unlisted"]'
     )
+    assert pinned["snippet.view_limit_reached"]["payload.max_views"]["required"]
 
 
 # --- the check itself --------------------------------------------------------------------
@@ -334,12 +337,12 @@ def test_the_reduction_sees_a_payload_field_retyped_in_the_model() -> None:
 
 
 def test_the_reduction_sees_a_new_enum_value_in_the_model() -> None:
-    widened = Literal["public", "private", "unlisted"]
+    widened = Literal["public", "unlisted", "private", "internal"]
     assert breaks_of(created_event_with_payload(visibility=(widened, ...))) == [
         (
             "snippet.created: field 'payload.visibility' changed type "
-            """from 'string in ["private", "public"]' to """
-            """'string in ["private", "public", "unlisted"]'"""
+            """from 'string in ["private", "public", "unlisted"]' to """
+            """'string in ["internal", "private", "public", "unlisted"]'"""
         )
     ]
 

@@ -308,7 +308,7 @@ def test_a_message_missing_a_required_field_is_refused(path: str) -> None:
     [
         ("snippet_id", "not-a-uuid"),
         ("aggregate_version", -1),
-        ("payload.visibility", "unlisted"),
+        ("payload.visibility", "internal"),
         ("payload.version", 0),
         ("payload.expires_at", None),
     ],

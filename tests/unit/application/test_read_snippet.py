@@ -9,7 +9,7 @@ import pytest
 
 from swiftpaste.application.errors import NotAuthenticated
 from swiftpaste.application.ports.rate_limit import RateLimitExceeded, user_budget
-from swiftpaste.application.ports.snippets import Representation
+from swiftpaste.application.ports.snippets import Rendered, Representation
 from swiftpaste.application.snippets.read_snippet import ReadSnippet, ReadSnippetQuery
 from swiftpaste.domain.errors import ShareExpired, SnippetNotFound, VersionNotFound
 from swiftpaste.domain.events import SnippetViewed
@@ -309,7 +309,8 @@ async def test_a_miss_caches_a_public_version_for_the_policy_ttl(
             short_id=SHORT_ID,
             version=1,
             representation=Representation.JSON,
-            body=body,
+            rendered=Rendered(body),
+            views=0,
             ttl_seconds=CACHE_TTL_SECONDS,
             generation=snippet_cache.generation(SHORT_ID),
             snippet_id=snippet.id,
@@ -419,7 +420,9 @@ async def test_a_put_after_an_earlier_invalidation_is_stored(
     await snippet_cache.invalidate(SHORT_ID, 1)
     body = (await read_snippet(query())).body
     assert snippet_cache.entries == {
-        (SHORT_ID, None, Representation.JSON): CacheEntry(body, CACHE_TTL_SECONDS, snippet.id)
+        (SHORT_ID, None, Representation.JSON): CacheEntry(
+            Rendered(body), 0, CACHE_TTL_SECONDS, snippet.id
+        )
     }
 
 

@@ -1,5 +1,6 @@
 """ReviseSnippet: the owner's edit is committed, then the cache forgets the snippet."""
 
+from dataclasses import replace
 from uuid import uuid4
 
 import pytest
@@ -13,6 +14,7 @@ from swiftpaste.domain.snippets import Snippet, Visibility
 from swiftpaste.domain.users import User
 from tests.unit.conftest import MAX_CONTENT_BYTES
 from tests.unit.fakes import (
+    FakePasswordHasher,
     FakeSnippetCache,
     FakeSnippetRepository,
     FakeUnitOfWork,
@@ -30,8 +32,9 @@ def revise(
     snippet_cache: FakeSnippetCache,
     clock: FixedClock,
     snippet_limits: SnippetLimits,
+    hasher: FakePasswordHasher,
 ) -> ReviseSnippet:
-    return ReviseSnippet(snippets, uow, snippet_cache, clock, snippet_limits)
+    return ReviseSnippet(snippets, uow, snippet_cache, clock, snippet_limits, hasher)
 
 
 @pytest.fixture
@@ -202,3 +205,34 @@ async def test_content_over_the_byte_limit_is_refused_without_commit(
     with pytest.raises(ContentTooLarge):
         await revise(edit(snippet, owner, content="€" * (MAX_CONTENT_BYTES // 3 + 1)))
     assert (uow.commits, snippet_cache.invalidations) == (0, [])
+
+
+# --- read conditions ---------------------------------------------------------------------
+
+
+async def test_a_revision_sets_and_removes_conditions(
+    revise: ReviseSnippet, snippet: Snippet, owner: User, snippets: FakeSnippetRepository
+) -> None:
+    base = edit(snippet, owner)
+    await revise(replace(base, expires_in="1d", max_views=5, password="open sesame"))
+    await revise(replace(base, content="v3"))
+    await revise(replace(base, max_views=None, password=None, expires_in="never"))
+    stored = snippets.committed_snippet(snippet.id)
+    assert stored is not None
+    second, third, fourth = (stored.version(n) for n in (2, 3, 4))
+    assert (second.max_views, second.password_hash) == (5, "hashed:open sesame")
+    assert second.expires_at is not None
+    assert (third.max_views, third.password_hash, third.expires_at) == (
+        5,
+        "hashed:open sesame",
+        second.expires_at,
+    )
+    assert (fourth.max_views, fourth.password_hash, fourth.expires_at) == (None, None, None)
+
+
+async def test_a_short_password_is_refused_and_nothing_changes(
+    revise: ReviseSnippet, snippet: Snippet, owner: User, uow: FakeUnitOfWork
+) -> None:
+    with pytest.raises(InvalidSnippet, match="password"):
+        await revise(replace(edit(snippet, owner), password="short"))
+    assert not uow.committed

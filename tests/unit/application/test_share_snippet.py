@@ -75,9 +75,14 @@ def sharing(
     *,
     version: int | None = None,
     ttl_seconds: int | None = None,
+    expires_in: str | None = None,
 ) -> ShareSnippetCommand:
     return ShareSnippetCommand(
-        snippet_id=snippet.id, sharer_id=sharer.id, version=version, ttl_seconds=ttl_seconds
+        snippet_id=snippet.id,
+        sharer_id=sharer.id,
+        version=version,
+        ttl_seconds=ttl_seconds,
+        expires_in=expires_in,
     )
 
 
@@ -254,3 +259,34 @@ async def test_sharing_an_unknown_snippet_is_not_found(
     with pytest.raises(SnippetNotFound):
         await share(ShareSnippetCommand(snippet_id=uuid4(), sharer_id=owner.id))
     assert journal == []
+
+
+async def test_a_preset_opens_the_window_for_its_duration(
+    share: ShareSnippet, private_snippet: Snippet, owner: User, clock: FixedClock
+) -> None:
+    link = await share(sharing(private_snippet, owner, expires_in="1h"))
+    assert link.expires_at == (clock.now() + timedelta(hours=1)).replace(microsecond=0)
+
+
+@pytest.mark.parametrize(
+    ("ttl_seconds", "expires_in", "message"),
+    [
+        (None, "never", "preset"),
+        (None, "1y", "between"),
+        (None, "2d", "preset"),
+        (600, "1h", "not both"),
+    ],
+    ids=["never", "longer-than-allowed", "unknown", "both"],
+)
+async def test_a_window_preset_must_end_within_the_longest_window(
+    share: ShareSnippet,
+    private_snippet: Snippet,
+    owner: User,
+    uow: FakeUnitOfWork,
+    ttl_seconds: int | None,
+    expires_in: str,
+    message: str,
+) -> None:
+    with pytest.raises(InvalidShare, match=message):
+        await share(sharing(private_snippet, owner, ttl_seconds=ttl_seconds, expires_in=expires_in))
+    assert not uow.committed

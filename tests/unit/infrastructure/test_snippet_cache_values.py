@@ -1,10 +1,13 @@
-"""The snippet cache's stored values: a marker, the snippet's id, then the response body."""
+"""The snippet cache's stored values: a marker, the snippet's id, the views the copy was
+made with, then the rendered form with the view count left out."""
 
 from uuid import UUID
 
 import pytest
 
+from swiftpaste.application.ports.snippets import Rendered
 from swiftpaste.infrastructure.cache.snippet_cache import (
+    CachedCopy,
     body_key,
     decode_value,
     encode_value,
@@ -16,24 +19,33 @@ BODY = b'{"short_id":"abc12345","version":1,"content":"print(1)"}'
 
 
 @pytest.mark.parametrize(
-    "body",
-    [BODY, b"x", b"\x01" + SNIPPET.bytes + b"looks like a header", bytes(range(256))],
-    ids=["json", "one-byte", "header-inside", "every-byte"],
+    "rendered",
+    [
+        Rendered(b'{"views":', b',"title":"x"}'),
+        Rendered(BODY),
+        Rendered(b"x"),
+        Rendered(b"", b""),
+        Rendered(b"\x02" + SNIPPET.bytes + b"looks like a header", bytes(range(256))),
+        Rendered(bytes(range(256))),
+    ],
+    ids=["json", "raw", "one-byte", "empty-parts", "header-inside", "every-byte"],
 )
-def test_a_value_decodes_to_the_snippet_and_body_it_was_encoded_from(body: bytes) -> None:
-    assert decode_value(encode_value(SNIPPET, body)) == (SNIPPET, body)
+def test_a_value_decodes_to_the_copy_it_was_encoded_from(rendered: Rendered) -> None:
+    assert decode_value(encode_value(SNIPPET, rendered, 42)) == CachedCopy(SNIPPET, rendered, 42)
 
 
-def test_the_value_is_the_marker_the_ids_16_bytes_then_the_body() -> None:
-    value = encode_value(SNIPPET, BODY)
-    assert value == b"\x01" + SNIPPET.bytes + BODY
-    assert len(value) == 1 + 16 + len(BODY)
+def test_the_view_count_goes_between_head_and_tail() -> None:
+    copy = decode_value(encode_value(SNIPPET, Rendered(b'{"views":', b"}"), 7))
+    assert copy is not None
+    assert copy.rendered.body(1234) == b'{"views":1234}'
+    assert decode_value(encode_value(SNIPPET, Rendered(BODY), 7)) == CachedCopy(
+        SNIPPET, Rendered(BODY), 7
+    )
 
 
 def test_different_snippets_with_the_same_body_stay_apart() -> None:
     other = UUID("00000000-0000-4000-8000-0000000000bb")
-    assert decode_value(encode_value(other, BODY)) == (other, BODY)
-    assert encode_value(other, BODY) != encode_value(SNIPPET, BODY)
+    assert encode_value(other, Rendered(BODY), 0) != encode_value(SNIPPET, Rendered(BODY), 0)
 
 
 def test_a_missing_value_reads_as_a_miss() -> None:
@@ -42,19 +54,16 @@ def test_a_missing_value_reads_as_a_miss() -> None:
 
 @pytest.mark.parametrize(
     "legacy",
-    [BODY, b"", b"{}", b"x" * 17, b"x" * 200],
-    ids=["json-body", "empty", "tiny", "header-length", "long"],
+    [BODY, b"", b"{}", b"x" * 17, b"\x01" + SNIPPET.bytes + BODY],
+    ids=["json-body", "empty", "tiny", "header-length", "older-layout"],
 )
-def test_a_value_stored_before_the_header_existed_reads_as_a_miss(legacy: bytes) -> None:
+def test_a_value_in_another_layout_reads_as_a_miss(legacy: bytes) -> None:
     assert decode_value(legacy) is None
 
 
-def test_a_value_with_another_marker_reads_as_a_miss() -> None:
-    assert decode_value(b"\x02" + SNIPPET.bytes + BODY) is None
-
-
-def test_a_header_without_a_body_reads_as_a_miss() -> None:
-    assert decode_value(b"\x01" + SNIPPET.bytes) is None
+def test_a_head_longer_than_the_value_reads_as_a_miss() -> None:
+    value = encode_value(SNIPPET, Rendered(b"head", b"tail"), 0)
+    assert decode_value(value[:-6]) is None
 
 
 def test_keys_name_the_snippet_and_the_version_or_latest() -> None:

@@ -94,8 +94,9 @@ class ViewLedger(Protocol):
         partitions (a rebalance in flight) wait, then see what this one applied.
         """
 
-    async def add_views(self, counts: Mapping[UUID, int]) -> None:
-        """Add the counts to the snippets' view counters (unknown snippets are ignored)."""
+    async def add_views(self, counts: Mapping[UUID, int]) -> dict[str, int]:
+        """Add the counts to the snippets' view counters (unknown snippets are ignored);
+        the new totals, by short id."""
 
     async def advance(self, group: str, next_offsets: Mapping[TopicPartition, int]) -> None:
         """Record the next unapplied offset of each partition (never moving one back)."""

@@ -49,10 +49,12 @@ class RateLimitDecision:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RateLimits:
-    """The two budgets: reads (snippets, lists, search) and writes."""
+    """The budgets: reads (snippets, lists, search), writes, and wrong snippet passwords
+    (per snippet and client address)."""
 
     read: RateLimitPolicy
     write: RateLimitPolicy
+    password: RateLimitPolicy
 
 
 def user_budget(user_id: UUID) -> str:
@@ -86,6 +88,9 @@ class RateLimiter(Protocol):
         Never raises for an unreachable store: the request is allowed (fail open), since
         refusing every request while the store is down would be a worse outage.
         """
+
+    async def peek(self, key: str, policy: RateLimitPolicy) -> RateLimitDecision:
+        """Whether the bucket `key` of `policy` has a token, without taking it."""
 
 
 class RateLimitExceeded(ApplicationError):

@@ -1,5 +1,7 @@
 """Snippet ports: the write-side repository, the read model, the cache and tokens."""
 
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -40,6 +42,20 @@ class SnippetRepository(Protocol):
         """
 
 
+class SnippetTransaction(Protocol):
+    """A unit of work of its own, for a read that changes the snippet it reads."""
+
+    @property
+    def snippets(self) -> SnippetRepository: ...
+
+    async def commit(self) -> None: ...
+
+
+class SnippetTransactions(Protocol):
+    def begin(self) -> AbstractAsyncContextManager[SnippetTransaction]:
+        """A transaction, rolled back at the end unless committed."""
+
+
 class SnippetQueries(Protocol):
     """The read model: one read-only statement per call, outside any transaction.
 
@@ -62,12 +78,23 @@ class Representation(StrEnum):
     RAW = "raw"
 
 
-class SnippetRenderer(Protocol):
-    """Renders a version once, so the cache can store the exact bytes that are sent."""
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A version rendered once, as it is sent and cached. A form that shows the snippet's
+    view count has it between `head` and `tail`, so a cached copy shows the live count."""
 
+    head: bytes
+    tail: bytes | None = None
+    """None: this form shows no view count; `head` is the whole body."""
+
+    def body(self, views: int) -> bytes:
+        return self.head if self.tail is None else b"%b%d%b" % (self.head, views, self.tail)
+
+
+class SnippetRenderer(Protocol):
     def render(
         self, details: SnippetDetails, version: SnippetVersion, representation: Representation
-    ) -> bytes: ...
+    ) -> Rendered: ...
 
 
 class CachedSnippet(Protocol):
@@ -75,8 +102,12 @@ class CachedSnippet(Protocol):
     def admitted(self) -> Admitted: ...
 
     @property
-    def body(self) -> bytes | None:
-        """The cached bytes; None on a miss, a refusal or when the cache could not answer."""
+    def rendered(self) -> Rendered | None:
+        """The cached form; None on a miss, a refusal or when the cache could not answer."""
+
+    @property
+    def views(self) -> int | None:
+        """The snippet's counted views, as fresh as the cache knows them (with `rendered`)."""
 
     @property
     def snippet_id(self) -> UUID | None:
@@ -106,15 +137,26 @@ class SnippetCache(Protocol):
         short_id: str,
         version: int | None,
         representation: Representation,
-        body: bytes,
+        rendered: Rendered,
+        views: int,
         ttl_seconds: int,
         generation: bytes | None,
         snippet_id: UUID,
     ) -> None:
-        """Store unless the snippet was invalidated since `generation` was read."""
+        """Store unless the snippet was invalidated since `generation` was read; `views`
+        is the count `rendered` was made with."""
 
     async def invalidate(self, short_id: str, latest_version: int) -> None:
         """Drop every cached form of every version of the snippet (idempotent)."""
+
+
+class LiveViewCounts(Protocol):
+    """The view counts reads show, kept where a cached read finds them."""
+
+    async def publish(self, totals: dict[str, int]) -> None:
+        """The new totals by short id. Never raises: a count not published in time is
+        published with the next view of the snippet, and a read falls back to the count
+        its cached copy was made with."""
 
 
 class ViewRecorder(Protocol):

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from swiftpaste.application.ports.consumers import StreamPosition, TopicPartition, ViewLedger
 from swiftpaste.application.ports.persistence import UnitOfWork
+from swiftpaste.application.ports.snippets import LiveViewCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +30,14 @@ class CountViews:
     A record is counted only if its offset is at or past the partition's stored
     next offset, and the stored offsets move past the batch in the same commit: a
     batch delivered again (a crash before the broker heard the ack, a rebalance)
-    finds its positions used up and changes nothing.
+    finds its positions used up and changes nothing. Once committed, the new totals
+    are published where cached reads find them.
     """
 
-    def __init__(self, ledger: ViewLedger, uow: UnitOfWork) -> None:
+    def __init__(self, ledger: ViewLedger, uow: UnitOfWork, live: LiveViewCounts) -> None:
         self._ledger = ledger
         self._uow = uow
+        self._live = live
 
     async def __call__(self, group: str, records: Sequence[ViewRecord]) -> ViewTally:
         if not records:
@@ -47,8 +50,7 @@ class CountViews:
             if record.position.offset >= applied_up_to.get(_partition_of(record), 0)
         ]
         counts = Counter(record.snippet_id for record in fresh if record.snippet_id is not None)
-        if counts:
-            await self._ledger.add_views(counts)
+        totals = await self._ledger.add_views(counts) if counts else {}
         next_offsets: dict[TopicPartition, int] = {}
         for record in fresh:
             partition = _partition_of(record)
@@ -58,6 +60,7 @@ class CountViews:
         if next_offsets:
             await self._ledger.advance(group, next_offsets)
         await self._uow.commit()
+        await self._live.publish(totals)
         return ViewTally(counted=counts.total(), duplicates=len(records) - len(fresh))
 
 

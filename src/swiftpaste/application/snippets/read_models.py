@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Generic, TypeVar
 from uuid import UUID
 
-from swiftpaste.domain.snippets import Snippet, Visibility
+from swiftpaste.domain.snippets import Snippet, Visibility, views_left
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,20 @@ class VersionSummary:
     expires_at: datetime | None
     created_at: datetime
     size_bytes: int
+    burn_after_reading: bool = False
+    max_views: int | None = None
+    views_used: int = 0
+    password_protected: bool = False
+    burned: bool = False
+
+    @property
+    def views_left(self) -> int | None:
+        return views_left(
+            burn_after_reading=self.burn_after_reading,
+            burned=self.burned,
+            max_views=self.max_views,
+            views_used=self.views_used,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +59,8 @@ class SnippetSummary:
     views: int
     created_at: datetime
     updated_at: datetime
+    latest: VersionSummary
+    """The latest version: how, and by whom, it may be read."""
 
 
 T = TypeVar("T")

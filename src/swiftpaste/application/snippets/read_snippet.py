@@ -4,11 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from swiftpaste.application.errors import NotAuthenticated
+from swiftpaste.application.errors import NotAuthenticated, PasswordIncorrect, PasswordRequired
 from swiftpaste.application.ports.rate_limit import (
     Admission,
     Admitted,
     RateLimitDecision,
+    RateLimiter,
     RateLimitExceeded,
     RateLimits,
     user_budget,
@@ -17,6 +18,7 @@ from swiftpaste.application.ports.security import (
     AccessClaims,
     AccessTokenCodec,
     InvalidAccessToken,
+    PasswordHasher,
     SessionRevocations,
 )
 from swiftpaste.application.ports.snippets import (
@@ -25,13 +27,14 @@ from swiftpaste.application.ports.snippets import (
     SnippetCache,
     SnippetQueries,
     SnippetRenderer,
+    SnippetTransactions,
     ViewRecorder,
 )
 from swiftpaste.application.ports.system import Clock
 from swiftpaste.application.snippets.read_models import SnippetDetails
 from swiftpaste.domain.errors import SnippetNotFound
 from swiftpaste.domain.events import SnippetViewed
-from swiftpaste.domain.snippets import SnippetVersion, Visibility
+from swiftpaste.domain.snippets import ShareGrant, SnippetVersion, Visibility
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,8 @@ class ReadSnippetQuery:
     address_key: str
     """The budget of a caller without a token: its client address."""
     share_token: str | None = None
+    password: str | None = None
+    """The password of a protected version, as the reader gave it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +69,12 @@ class ReadSnippet:
 
     One round trip to the cache spends the caller's read budget, checks a bearer token
     against the logout denylist and looks the rendered version up; a hit is returned as
-    stored. On a miss the snippet's own rules decide from the database, and a public
-    version is cached until the earlier of the cache TTL and the end of its share window.
-    Every successful read is recorded as a view.
+    stored, with the live view count. On a miss the snippet's own rules decide from the
+    database; a protected version asks for its password (wrong guesses are limited per
+    snippet and address); a read that counts (burn after reading, a view limit) is
+    counted in a transaction of its own, with the snippet locked. Public and unlisted
+    versions that are read without conditions are cached until the earlier of the cache
+    TTL and the end of their share window. Every successful read is recorded as a view.
     """
 
     def __init__(
@@ -81,6 +89,9 @@ class ReadSnippet:
         views: ViewRecorder,
         policy: CachePolicy,
         limits: RateLimits,
+        hasher: PasswordHasher,
+        limiter: RateLimiter,
+        transactions: SnippetTransactions,
     ) -> None:
         self._cache = cache
         self._queries = queries
@@ -92,6 +103,9 @@ class ReadSnippet:
         self._views = views
         self._policy = policy
         self._limits = limits
+        self._hasher = hasher
+        self._limiter = limiter
+        self._transactions = transactions
 
     async def __call__(self, query: ReadSnippetQuery) -> SnippetRead:
         claims, token_refused = self._claims(query.access_token)
@@ -105,9 +119,11 @@ class ReadSnippet:
         if token_refused:
             raise NotAuthenticated("access token is invalid or expired")
         decision = cached.admitted.decision
-        if cached.body is not None and cached.snippet_id is not None:
+        rendered = cached.rendered
+        if rendered is not None and cached.snippet_id is not None:
+            views = cached.views if cached.views is not None else 0
             self._views.record(_viewed(query, cached.snippet_id, self._clock.now()))
-            return SnippetRead(cached.body, decision)
+            return SnippetRead(rendered.body(views), decision)
 
         details = await self._queries.find(query.short_id, query.version)
         if details is None:
@@ -116,7 +132,12 @@ class ReadSnippet:
         grant = self._share_tokens.verify(query.share_token) if query.share_token else None
         reader_id = claims.user_id if claims else None
         version = details.snippet.read(query.version, reader_id=reader_id, grant=grant, now=now)
-        body = self._renderer.render(details, version, query.representation)
+        if not details.snippet.is_owned_by(reader_id):
+            await self._check_password(details, version, query)
+            if version.counts_reads:
+                version = await self._count_read(details, version, reader_id, grant)
+        rendered = self._renderer.render(details, version, query.representation)
+        views = details.snippet.views
         if _is_cacheable(details, version):
             ttl = _cache_ttl(version, self._policy, now)
             if ttl > 0:
@@ -124,13 +145,54 @@ class ReadSnippet:
                     query.short_id,
                     query.version,
                     query.representation,
-                    body,
+                    rendered,
+                    views,
                     ttl,
                     cached.generation,
                     details.snippet.id,
                 )
         self._views.record(_viewed(query, details.snippet.id, now))
-        return SnippetRead(body, decision)
+        return SnippetRead(rendered.body(views), decision)
+
+    async def _check_password(
+        self, details: SnippetDetails, version: SnippetVersion, query: ReadSnippetQuery
+    ) -> None:
+        """A protected version opens with its password; wrong guesses spend a budget of
+        their own, per snippet and client address."""
+        if version.password_hash is None:
+            return
+        if query.password is None:
+            raise PasswordRequired(
+                "this snippet is protected: send its password in the X-Snippet-Password header"
+            )
+        guesses = f"{details.snippet.id}:{query.address_key}"
+        policy = self._limits.password
+        left = await self._limiter.peek(guesses, policy)
+        if not left.allowed:
+            raise RateLimitExceeded(policy.name, left)
+        if not self._hasher.verify(version.password_hash, query.password):
+            await self._limiter.hit(guesses, policy)
+            raise PasswordIncorrect("the password is not this snippet's password")
+
+    async def _count_read(
+        self,
+        details: SnippetDetails,
+        version: SnippetVersion,
+        reader_id: UUID | None,
+        grant: ShareGrant | None,
+    ) -> SnippetVersion:
+        """Count the read with the snippet locked: concurrent readers are counted one by
+        one, so a version read once or N times is read once or N times."""
+        async with self._transactions.begin() as transaction:
+            snippet = await transaction.snippets.get_for_update(details.snippet.id, version.number)
+            if snippet is None:
+                raise SnippetNotFound("snippet not found")
+            read = snippet.consume_read(
+                version.number, reader_id=reader_id, grant=grant, now=self._clock.now()
+            )
+            await transaction.snippets.save(snippet)
+            await transaction.commit()
+        return read
 
     def _claims(self, access_token: str | None) -> tuple[AccessClaims | None, bool]:
         """The token's claims; (None, True) for a token the codec refuses."""
@@ -155,8 +217,12 @@ class ReadSnippet:
 
 
 def _is_cacheable(details: SnippetDetails, version: SnippetVersion) -> bool:
-    """Only public versions of live snippets are ever cached."""
-    return version.visibility is Visibility.PUBLIC and not details.snippet.is_deleted
+    """Versions anyone with the link reads as they are; never private or guarded ones."""
+    return (
+        version.visibility is not Visibility.PRIVATE
+        and not version.is_guarded
+        and not details.snippet.is_deleted
+    )
 
 
 def _cache_ttl(version: SnippetVersion, policy: CachePolicy, now: datetime) -> int:

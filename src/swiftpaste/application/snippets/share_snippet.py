@@ -9,7 +9,7 @@ from swiftpaste.application.ports.persistence import UnitOfWork
 from swiftpaste.application.ports.snippets import ShareTokens, SnippetCache, SnippetRepository
 from swiftpaste.application.ports.system import Clock
 from swiftpaste.domain.errors import SnippetNotFound
-from swiftpaste.domain.snippets import Visibility
+from swiftpaste.domain.snippets import EXPIRY_PRESETS, Visibility
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,8 @@ class ShareSnippetCommand:
     sharer_id: UUID
     version: int | None = None
     ttl_seconds: int | None = None
+    expires_in: str | None = None
+    """A preset (`10m` ... `30d`), instead of `ttl_seconds`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,7 +58,7 @@ class ShareSnippet:
         self._policy = policy
 
     async def __call__(self, command: ShareSnippetCommand) -> ShareLink:
-        ttl = self._ttl(command.ttl_seconds)
+        ttl = self._ttl(command)
         snippet = await self._snippets.get_for_update(command.snippet_id, command.version)
         if snippet is None:
             raise SnippetNotFound("snippet not found")
@@ -80,11 +82,20 @@ class ShareSnippet:
             token=token,
         )
 
-    def _ttl(self, ttl_seconds: int | None) -> timedelta:
-        seconds = self._policy.default_ttl_seconds if ttl_seconds is None else ttl_seconds
-        if not self._policy.min_ttl_seconds <= seconds <= self._policy.max_ttl_seconds:
+    def _ttl(self, command: ShareSnippetCommand) -> timedelta:
+        policy = self._policy
+        seconds = policy.default_ttl_seconds if command.ttl_seconds is None else command.ttl_seconds
+        if command.expires_in is not None:
+            if command.ttl_seconds is not None:
+                raise InvalidShare("give ttl_seconds or expires_in, not both")
+            preset = EXPIRY_PRESETS.get(command.expires_in)
+            if preset is None:
+                raise InvalidShare("a share window ends: expires_in must be a duration preset")
+            seconds = int(preset.total_seconds())
+        if not policy.min_ttl_seconds <= seconds <= policy.max_ttl_seconds:
+            asked = "ttl_seconds" if command.expires_in is None else "the expires_in window"
             raise InvalidShare(
-                f"ttl_seconds must be between {self._policy.min_ttl_seconds} "
-                f"and {self._policy.max_ttl_seconds}",
+                f"{asked} must be between {policy.min_ttl_seconds} "
+                f"and {policy.max_ttl_seconds} seconds",
             )
         return timedelta(seconds=seconds)

@@ -38,7 +38,8 @@ RATE_LIMITED_REQUESTS = Counter(
 # lives exactly until then, so idle clients leave nothing behind.
 # KEYS[2 .. 1 + ARGV[3]]: denylist keys; any of them present means revoked.
 # The KEYS after those: values to GET, once the request is allowed and not revoked.
-# ARGV[1]: capacity, ARGV[2]: refill rate in tokens per second, ARGV[3]: denylist keys.
+# ARGV[1]: capacity, ARGV[2]: refill rate in tokens per second, ARGV[3]: denylist keys,
+# ARGV[4]: 0 to only look (no token taken, nothing checked or fetched), else 1.
 # Returns {allowed (0|1), whole tokens left, ms until full, ms until a token is available,
 # revoked (0|1), the values...}. An empty bucket writes nothing.
 # TIME before a write is fine: since Redis 5 scripts replicate their effects, not the script.
@@ -56,6 +57,10 @@ local tokens = capacity - owed * rate
 if tokens < 1 then
   local retry_after_ms = math.ceil((1 - tokens) / rate * 1000)
   return {0, 0, math.max(1, math.ceil(owed * 1000)), retry_after_ms, 0}
+end
+
+if ARGV[4] == '0' then
+  return {1, math.floor(tokens), math.max(0, math.ceil(owed * 1000)), 0, 0}
 end
 
 owed = owed + 1 / rate
@@ -116,10 +121,17 @@ class RedisRateLimiter:
         reply = await self.admit(Admission(key, policy))
         return reply.decision
 
-    async def admit(self, admission: Admission, fetch: Sequence[str] = ()) -> AdmitReply:
+    async def peek(self, key: str, policy: RateLimitPolicy) -> RateLimitDecision:
+        reply = await self.admit(Admission(key, policy), spend=False)
+        return reply.decision
+
+    async def admit(
+        self, admission: Admission, fetch: Sequence[str] = (), *, spend: bool = True
+    ) -> AdmitReply:
         """Spend one token of the admission's bucket; check its token against the denylist
         and GET the `fetch` keys when it is allowed. Never raises: when Redis cannot answer,
-        the request is allowed, its token unchecked (None) and nothing fetched."""
+        the request is allowed, its token unchecked (None) and nothing fetched. Without
+        `spend`, only says whether a token is there."""
         policy = admission.policy
         keys = [self.bucket_key(admission.budget_key, policy)]
         claims = admission.claims
@@ -129,7 +141,8 @@ class RedisRateLimiter:
         denylist_keys = 0 if claims is None else 2
         try:
             reply = await self._admit(
-                keys=keys, args=[policy.capacity, policy.refill_per_second, denylist_keys]
+                keys=keys,
+                args=[policy.capacity, policy.refill_per_second, denylist_keys, int(spend)],
             )
         except RedisError as error:
             # Fail open: a Redis outage must not become an API outage. Counted, not logged,

@@ -1,14 +1,16 @@
-"""RedisSnippetCache: rendered public versions, guarded against stale writes.
+"""RedisSnippetCache: rendered versions anyone with the link reads, guarded against stale
+writes; RedisLiveViewCounts: the view counts a cached read shows.
 
-Keys: `snippet:{short_id}:v{N|latest}` hold the exact JSON body (after a 17-byte header
-naming the snippet), `...:raw` the raw content; `snippet:{short_id}:gen` counts
-invalidations. A reader notes the counter with its lookup; its later write lands only if
-no invalidation happened in between, so a slow cache-miss read can never put back what a
-concurrent edit just removed. The lookup rides on the rate limiter's script: admitting the
-request and fetching the body is one round trip.
+Keys: `snippet:{short_id}:v{N|latest}` hold the JSON form, `...:raw` the raw content;
+`snippet:{short_id}:gen` counts invalidations; `snippet:{short_id}:views` is the counted
+views, written by the views consumer. A reader notes the generation with its lookup; its
+later write lands only if no invalidation happened in between, so a slow cache-miss read
+can never put back what a concurrent edit just removed. The lookup rides on the rate
+limiter's script: admitting the request and fetching the value is one round trip.
 """
 
 import logging
+import struct
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -16,7 +18,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from swiftpaste.application.ports.rate_limit import Admission, Admitted
-from swiftpaste.application.ports.snippets import Representation
+from swiftpaste.application.ports.snippets import Rendered, Representation
 from swiftpaste.infrastructure.cache.rate_limiter import RedisRateLimiter
 from swiftpaste.infrastructure.metrics import CACHE_ERRORS, CACHE_HITS, CACHE_MISSES
 
@@ -35,30 +37,53 @@ return 1
 """
 
 
-# A stored value is this marker, the snippet's id (16 bytes), then the response body:
-# a hit knows whose view it records without parsing the body. A value in any other
-# form (an older layout) reads as a miss and is replaced.
-_VALUE_MARKER = b"\x01"
-_HEADER_LENGTH = 1 + 16
+# A stored value: this marker, the snippet's id (16 bytes, so a hit knows whose view it
+# records), the views the copy was made with (8 bytes), the length of the head (4 bytes;
+# all ones for a form without a view count), the head, then the tail. A value in any
+# other form (an older layout) reads as a miss and is replaced.
+_VALUE_MARKER = b"\x02"
+_HEADER = struct.Struct(">c16sqI")
+_NO_TAIL = 0xFFFFFFFF
+
+
+@dataclass(frozen=True, slots=True)
+class CachedCopy:
+    snippet_id: UUID
+    rendered: Rendered
+    views: int
+    """The views the copy was made with."""
 
 
 @dataclass(frozen=True, slots=True)
 class CacheLookup:
     admitted: Admitted
-    body: bytes | None
+    rendered: Rendered | None
     generation: bytes | None
     """None when Redis could not be asked: then nothing is written back either."""
     snippet_id: UUID | None = None
+    views: int | None = None
+    """With `rendered`: the live count, else the one the copy was made with."""
 
 
-def encode_value(snippet_id: UUID, body: bytes) -> bytes:
-    return _VALUE_MARKER + snippet_id.bytes + body
+def encode_value(snippet_id: UUID, rendered: Rendered, views: int) -> bytes:
+    head, tail = rendered.head, rendered.tail
+    head_length = _NO_TAIL if tail is None else len(head)
+    header = _HEADER.pack(_VALUE_MARKER, snippet_id.bytes, views, head_length)
+    return header + head + (tail or b"")
 
 
-def decode_value(value: bytes | None) -> tuple[UUID, bytes] | None:
-    if value is None or len(value) <= _HEADER_LENGTH or value[:1] != _VALUE_MARKER:
+def decode_value(value: bytes | None) -> CachedCopy | None:
+    if value is None or len(value) < _HEADER.size or value[:1] != _VALUE_MARKER:
         return None
-    return UUID(bytes=value[1:_HEADER_LENGTH]), value[_HEADER_LENGTH:]
+    _, snippet_id, views, head_length = _HEADER.unpack_from(value)
+    body = value[_HEADER.size :]
+    if head_length == _NO_TAIL:
+        rendered = Rendered(body)
+    elif head_length <= len(body):
+        rendered = Rendered(body[:head_length], body[head_length:])
+    else:
+        return None
+    return CachedCopy(UUID(bytes=snippet_id), rendered, views)
 
 
 def body_key(
@@ -70,6 +95,10 @@ def body_key(
 
 def generation_key(short_id: str) -> str:
     return f"snippet:{short_id}:gen"
+
+
+def views_key(short_id: str) -> str:
+    return f"snippet:{short_id}:views"
 
 
 class RedisSnippetCache:
@@ -88,25 +117,32 @@ class RedisSnippetCache:
         version: int | None,
         representation: Representation,
     ) -> CacheLookup:
-        fetch = (body_key(short_id, version, representation), generation_key(short_id))
+        fetch = (
+            body_key(short_id, version, representation),
+            generation_key(short_id),
+            views_key(short_id),
+        )
         reply = await self._limiter.admit(admission, fetch)
         admitted = Admitted(reply.decision, reply.revoked)
-        value, generation = reply.values
+        value, generation, views = reply.values
         if not reply.answered or not reply.decision.allowed or reply.revoked:
-            return CacheLookup(admitted, body=None, generation=None)
-        decoded = decode_value(value)
-        if decoded is None:
+            return CacheLookup(admitted, rendered=None, generation=None)
+        generation = generation or _ABSENT_GENERATION
+        copy = decode_value(value)
+        if copy is None:
             CACHE_MISSES.inc()
-            return CacheLookup(admitted, body=None, generation=generation or _ABSENT_GENERATION)
+            return CacheLookup(admitted, rendered=None, generation=generation)
         CACHE_HITS.inc()
-        return CacheLookup(admitted, decoded[1], generation or _ABSENT_GENERATION, decoded[0])
+        live = copy.views if views is None else max(copy.views, int(views))
+        return CacheLookup(admitted, copy.rendered, generation, copy.snippet_id, live)
 
     async def put(
         self,
         short_id: str,
         version: int | None,
         representation: Representation,
-        body: bytes,
+        rendered: Rendered,
+        views: int,
         ttl_seconds: int,
         generation: bytes | None,
         snippet_id: UUID,
@@ -116,7 +152,7 @@ class RedisSnippetCache:
         try:
             await self._guarded_set(
                 keys=[body_key(short_id, version, representation), generation_key(short_id)],
-                args=[encode_value(snippet_id, body), ttl_seconds, generation],
+                args=[encode_value(snippet_id, rendered, views), ttl_seconds, generation],
             )
         except RedisError as error:
             CACHE_ERRORS.inc()
@@ -142,3 +178,27 @@ class RedisSnippetCache:
             pipe.expire(generation_key(short_id), self._generation_ttl)
             pipe.delete(*keys)
             await pipe.execute()
+
+
+class RedisLiveViewCounts:
+    """Writes the counted views where the read path's lookup finds them.
+
+    A count outlives the cached copies it corrects: it is kept twice the cache TTL from
+    its last change, longer than any copy made before it.
+    """
+
+    def __init__(self, redis: "Redis", ttl_seconds: int) -> None:
+        self._redis = redis
+        self._ttl = ttl_seconds
+
+    async def publish(self, totals: dict[str, int]) -> None:
+        if not totals:
+            return
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for short_id, views in totals.items():
+                    pipe.set(views_key(short_id), views, ex=self._ttl)
+                await pipe.execute()
+        except RedisError as error:
+            CACHE_ERRORS.inc()
+            logger.warning("view counts not published: %s", error)

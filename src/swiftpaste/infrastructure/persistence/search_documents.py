@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, delete, exists, func, select
+from sqlalchemy import ColumnElement, Select, case, delete, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +50,24 @@ def document_values(document: SearchDocument) -> dict[str, Any]:
     return values
 
 
+_versions = snippet_versions.c
+# Read with a condition (once, a number of times, a password): its owner alone finds it,
+# as an unlisted version, so nobody reads it (or sees pieces of it) without the condition.
+_GUARDED = or_(
+    _versions.burn_after_reading,
+    _versions.max_views.is_not(None),
+    _versions.password_hash.is_not(None),
+)
+# Who finds the document: everyone only for a public version read without conditions.
+_FOUND_BY = case(
+    ((_versions.visibility == "public") & ~_GUARDED, literal("public")), else_=literal("private")
+)
+# A password's content is never in search, not even in its owner's highlights.
+_SEARCHABLE_CONTENT = case(
+    (_versions.password_hash.is_not(None), literal("")), else_=_versions.content
+)
+
+
 def _live_documents() -> Select[Any]:
     """Each live snippet with its latest version, shaped as a search document."""
     return (
@@ -58,9 +76,9 @@ def _live_documents() -> Select[Any]:
             snippets.c.short_id,
             snippets.c.owner_id,
             snippets.c.title,
-            snippet_versions.c.content,
+            _SEARCHABLE_CONTENT.label("content"),
             snippet_versions.c.language,
-            snippet_versions.c.visibility,
+            _FOUND_BY.label("visibility"),
             snippet_versions.c.version,
             snippet_versions.c.expires_at,
             snippets.c.created_at.label("snippet_created_at"),

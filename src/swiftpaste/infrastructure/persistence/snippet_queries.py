@@ -21,6 +21,13 @@ from swiftpaste.infrastructure.persistence.tables import snippet_versions, snipp
 
 _SHORT_ID = bindparam("short_id", type_=String)
 _OWNER = bindparam("owner_id", type_=Uuid)
+_CONDITIONS = (
+    snippet_versions.c.burn_after_reading,
+    snippet_versions.c.max_views,
+    snippet_versions.c.views_used,
+    snippet_versions.c.password_hash,
+    snippet_versions.c.burned_at,
+)
 
 
 def _details(version: Any) -> Select[Any]:
@@ -36,6 +43,7 @@ def _details(version: Any) -> Select[Any]:
             snippet_versions.c.language,
             snippet_versions.c.expires_at,
             snippet_versions.c.created_at.label("version_created_at"),
+            *_CONDITIONS,
         )
         .join(users, users.c.id == snippets.c.owner_id)
         .outerjoin(
@@ -49,16 +57,17 @@ def _details(version: Any) -> Select[Any]:
 
 _BY_VERSION = Statement.of(_details(bindparam("version", type_=Integer)))
 _LATEST = Statement.of(_details(snippets.c.latest_version))
+_SUMMARY = (
+    snippet_versions.c.version,
+    snippet_versions.c.visibility,
+    snippet_versions.c.language,
+    snippet_versions.c.expires_at,
+    snippet_versions.c.created_at.label("version_created_at"),
+    func.octet_length(snippet_versions.c.content).label("size_bytes"),
+    *_CONDITIONS,
+)
 _LISTING = Statement.of(
-    select(
-        snippets,
-        snippet_versions.c.version,
-        snippet_versions.c.visibility,
-        snippet_versions.c.language,
-        snippet_versions.c.expires_at,
-        snippet_versions.c.created_at.label("version_created_at"),
-        func.octet_length(snippet_versions.c.content).label("size_bytes"),
-    )
+    select(snippets, *_SUMMARY)
     .outerjoin(snippet_versions, snippet_versions.c.snippet_id == snippets.c.id)
     .where(snippets.c.short_id == _SHORT_ID)
     .order_by(snippet_versions.c.version)
@@ -66,12 +75,33 @@ _LISTING = Statement.of(
 _LIVE_OWNED = (snippets.c.owner_id == _OWNER) & snippets.c.deleted_at.is_(None)
 _OWNED_COUNT = Statement.of(select(func.count()).select_from(snippets).where(_LIVE_OWNED))
 _OWNED_PAGE = Statement.of(
-    select(snippets)
+    select(snippets, *_SUMMARY)
+    .join(
+        snippet_versions,
+        (snippet_versions.c.snippet_id == snippets.c.id)
+        & (snippet_versions.c.version == snippets.c.latest_version),
+    )
     .where(_LIVE_OWNED)
     .order_by(snippets.c.created_at.desc(), snippets.c.id.desc())
     .limit(bindparam("limit", type_=Integer))
     .offset(bindparam("offset", type_=Integer))
 )
+
+
+def _version_summary(row: Any) -> VersionSummary:
+    return VersionSummary(
+        number=row["version"],
+        visibility=Visibility(row["visibility"]),
+        language=row["language"],
+        expires_at=row["expires_at"],
+        created_at=row["version_created_at"],
+        size_bytes=row["size_bytes"],
+        burn_after_reading=row["burn_after_reading"],
+        max_views=row["max_views"],
+        views_used=row["views_used"],
+        password_protected=row["password_hash"] is not None,
+        burned=row["burned_at"] is not None,
+    )
 
 
 class AsyncpgSnippetQueries:
@@ -96,18 +126,7 @@ class AsyncpgSnippetQueries:
         rows = await self._pool.fetch(_LISTING.sql, _LISTING.arguments({"short_id": short_id}))
         if not rows:
             return None
-        summaries = tuple(
-            VersionSummary(
-                number=row["version"],
-                visibility=Visibility(row["visibility"]),
-                language=row["language"],
-                expires_at=row["expires_at"],
-                created_at=row["version_created_at"],
-                size_bytes=row["size_bytes"],
-            )
-            for row in rows
-            if row["version"] is not None
-        )
+        summaries = tuple(_version_summary(row) for row in rows if row["version"] is not None)
         return SnippetListing(snippet=to_snippet(rows[0], {}), versions=summaries)
 
     async def owned_by(self, owner_id: UUID, page: int, size: int) -> Page[SnippetSummary]:
@@ -124,6 +143,7 @@ class AsyncpgSnippetQueries:
                 views=row["views"],
                 created_at=row["created_at"],
                 updated_at=row["updated_at"],
+                latest=_version_summary(row),
             )
             for row in rows
         )

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +29,11 @@ def to_version(row: Mapping[Any, Any], created_at_column: str = "created_at") ->
         expires_at=row["expires_at"],
         created_at=row[created_at_column],
         expired_at=row.get("expired_at"),
+        burn_after_reading=row["burn_after_reading"],
+        max_views=row["max_views"],
+        views_used=row["views_used"],
+        password_hash=row["password_hash"],
+        burned_at=row["burned_at"],
     )
 
 
@@ -51,11 +56,20 @@ def to_snippet(row: Mapping[Any, Any], versions: dict[int, SnippetVersion]) -> S
 
 def _upsert_version() -> Any:
     statement = pg_insert(snippet_versions)
+    excluded = statement.excluded
     return statement.on_conflict_do_update(
         index_elements=[snippet_versions.c.snippet_id, snippet_versions.c.version],
+        # What may change in a stored version: its share window, its count of reads,
+        # and, once burned, its content (erased; otherwise left as stored, not rewritten).
         set_={
-            "expires_at": statement.excluded.expires_at,
-            "expired_at": statement.excluded.expired_at,
+            "expires_at": excluded.expires_at,
+            "expired_at": excluded.expired_at,
+            "views_used": excluded.views_used,
+            "burned_at": excluded.burned_at,
+            "content": case(
+                (excluded.burned_at.is_not(None), excluded.content),
+                else_=snippet_versions.c.content,
+            ),
         },
     )
 
@@ -80,6 +94,11 @@ def _version_row(snippet_id: UUID, version: SnippetVersion) -> dict[str, Any]:
         "expires_at": version.expires_at,
         "created_at": version.created_at,
         "expired_at": version.expired_at,
+        "burn_after_reading": version.burn_after_reading,
+        "max_views": version.max_views,
+        "views_used": version.views_used,
+        "password_hash": version.password_hash,
+        "burned_at": version.burned_at,
     }
 
 

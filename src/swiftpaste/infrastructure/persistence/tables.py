@@ -96,15 +96,23 @@ snippet_versions = Table(
     Column("snippet_id", Uuid, ForeignKey("snippets.id", ondelete="CASCADE"), nullable=False),
     Column("version", Integer, nullable=False),
     Column("content", Text, nullable=False),
-    Column("visibility", String(7), nullable=False),
+    Column("visibility", String(8), nullable=False),
     Column("language", String(32)),
     Column("expires_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     # When the scheduler announced the end of the share window (NULL: not yet).
     Column("expired_at", DateTime(timezone=True)),
+    # Conditions on reads by others than the owner: once (the content is erased at
+    # `burned_at`), a number of times (`views_used` counts them), with a password.
+    Column("burn_after_reading", Boolean, nullable=False, server_default=false()),
+    Column("max_views", Integer),
+    Column("views_used", Integer, nullable=False, server_default="0"),
+    Column("password_hash", Text),
+    Column("burned_at", DateTime(timezone=True)),
     PrimaryKeyConstraint("snippet_id", "version"),
-    CheckConstraint("visibility IN ('public', 'private')", name="visibility"),
+    CheckConstraint("visibility IN ('public', 'unlisted', 'private')", name="visibility"),
     CheckConstraint("version >= 1", name="version_positive"),
+    CheckConstraint("max_views BETWEEN 1 AND 1000000", name="max_views_range"),
 )
 # The scheduler's work list: shared versions whose window ended but was not announced.
 Index(
@@ -144,6 +152,8 @@ search_documents = Table(
     Column("title", String(1000), nullable=False),
     Column("content", Text, nullable=False),
     Column("language", String(32)),
+    # Who finds it: 'public' everyone, 'private' its owner only (unlisted versions, and
+    # versions read once, a number of times or with a password, are found by the owner).
     Column("visibility", String(7), nullable=False),
     Column("version", Integer, nullable=False),
     Column("expires_at", DateTime(timezone=True)),

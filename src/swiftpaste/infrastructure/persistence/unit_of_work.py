@@ -1,7 +1,10 @@
-"""The unit of work over the request's SQLAlchemy session."""
+"""The unit of work over the request's SQLAlchemy session, and transactions of their own."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from swiftpaste.infrastructure.persistence.errors import translate_integrity_error
 from swiftpaste.infrastructure.persistence.outbox import (
@@ -9,6 +12,7 @@ from swiftpaste.infrastructure.persistence.outbox import (
     TrackedAggregates,
     write_to_outbox,
 )
+from swiftpaste.infrastructure.persistence.snippets import SqlaSnippetRepository
 
 
 class SqlaUnitOfWork:
@@ -38,3 +42,29 @@ class SqlaUnitOfWork:
 
     async def rollback(self) -> None:
         await self._session.rollback()
+
+
+class SqlaSnippetTransaction:
+    def __init__(self, session: AsyncSession, topics: OutboxTopics) -> None:
+        aggregates = TrackedAggregates()
+        self.snippets = SqlaSnippetRepository(session, aggregates)
+        self._unit = SqlaUnitOfWork(session, aggregates, topics)
+
+    async def commit(self) -> None:
+        await self._unit.commit()
+
+
+class SqlaSnippetTransactions:
+    """Opens a session of its own for a use case that is not request-scoped (the read
+    path, whose rare counted reads write)."""
+
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], topics: OutboxTopics
+    ) -> None:
+        self._session_factory = session_factory
+        self._topics = topics
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[SqlaSnippetTransaction]:
+        async with self._session_factory() as session:
+            yield SqlaSnippetTransaction(session, self._topics)

@@ -46,7 +46,7 @@ class SqlaViewLedger:
         )
         return {(row.topic, row.partition): row.next_offset for row in rows}
 
-    async def add_views(self, counts: Mapping[UUID, int]) -> None:
+    async def add_views(self, counts: Mapping[UUID, int]) -> dict[str, int]:
         ordered = sorted(counts.items())
         # Rows are locked in id order first (as the scheduler does), so two members
         # adding to overlapping snippets wait for each other instead of deadlocking.
@@ -59,11 +59,13 @@ class SqlaViewLedger:
         increments = values(
             column("snippet_id", Uuid), column("views", BigInteger), name="increments"
         ).data(ordered)
-        await self._session.execute(
+        totals = await self._session.execute(
             update(snippets)
             .values(views=snippets.c.views + increments.c.views)
-            .where(snippets.c.id == increments.c.snippet_id),
+            .where(snippets.c.id == increments.c.snippet_id)
+            .returning(snippets.c.short_id, snippets.c.views),
         )
+        return {row.short_id: row.views for row in totals}
 
     async def advance(self, group: str, next_offsets: Mapping[TopicPartition, int]) -> None:
         statement = insert(consumer_offsets).values(

@@ -7,11 +7,11 @@ from redis.asyncio import Redis
 
 from swiftpaste.application.ports.rate_limit import RateLimiter
 from swiftpaste.application.ports.security import AccessTokenDenylist
-from swiftpaste.application.ports.snippets import SnippetCache
+from swiftpaste.application.ports.snippets import LiveViewCounts, SnippetCache
 from swiftpaste.infrastructure.cache.client import RedisOptions, make_redis
 from swiftpaste.infrastructure.cache.denylist import RedisAccessTokenDenylist
 from swiftpaste.infrastructure.cache.rate_limiter import RedisRateLimiter
-from swiftpaste.infrastructure.cache.snippet_cache import RedisSnippetCache
+from swiftpaste.infrastructure.cache.snippet_cache import RedisLiveViewCounts, RedisSnippetCache
 from swiftpaste.main.settings import Settings
 
 
@@ -46,3 +46,7 @@ class CacheProvider(Provider):
         )
 
     snippet_cache_port = alias(source=RedisSnippetCache, provides=SnippetCache)
+
+    @provide
+    def live_view_counts(self, redis: Redis, settings: Settings) -> LiveViewCounts:
+        return RedisLiveViewCounts(redis, ttl_seconds=2 * settings.cache_ttl_seconds)

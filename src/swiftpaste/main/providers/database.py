@@ -12,7 +12,11 @@ from swiftpaste.application.ports.persistence import (
 )
 from swiftpaste.application.ports.search import SearchQueries
 from swiftpaste.application.ports.security import SessionRevocations
-from swiftpaste.application.ports.snippets import SnippetQueries, SnippetRepository
+from swiftpaste.application.ports.snippets import (
+    SnippetQueries,
+    SnippetRepository,
+    SnippetTransactions,
+)
 from swiftpaste.infrastructure.persistence.engine import (
     EngineOptions,
     make_engine,
@@ -27,7 +31,10 @@ from swiftpaste.infrastructure.persistence.refresh_tokens import (
 from swiftpaste.infrastructure.persistence.search_queries import AsyncpgSearchQueries
 from swiftpaste.infrastructure.persistence.snippet_queries import AsyncpgSnippetQueries
 from swiftpaste.infrastructure.persistence.snippets import SqlaSnippetRepository
-from swiftpaste.infrastructure.persistence.unit_of_work import SqlaUnitOfWork
+from swiftpaste.infrastructure.persistence.unit_of_work import (
+    SqlaSnippetTransactions,
+    SqlaUnitOfWork,
+)
 from swiftpaste.infrastructure.persistence.users import SqlaUserRepository
 from swiftpaste.main.settings import Settings
 
@@ -77,6 +84,10 @@ class DatabaseProvider(Provider):
     search_queries = provide(AsyncpgSearchQueries, scope=Scope.APP, provides=SearchQueries)
     session_revocations = provide(
         AsyncpgSessionRevocations, scope=Scope.APP, provides=SessionRevocations
+    )
+    # For the reads that count: a transaction of their own, outside any request scope.
+    snippet_transactions = provide(
+        SqlaSnippetTransactions, scope=Scope.APP, provides=SnippetTransactions
     )
 
     @provide(scope=Scope.REQUEST)

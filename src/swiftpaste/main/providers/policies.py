@@ -44,6 +44,11 @@ class PolicyProvider(Provider):
                 settings.rate_limit_write_capacity,
                 settings.rate_limit_write_refill_per_second,
             ),
+            password=RateLimitPolicy(
+                "password",
+                settings.rate_limit_password_capacity,
+                settings.rate_limit_password_refill_per_second,
+            ),
         )
 
     @provide

@@ -24,6 +24,8 @@ from swiftpaste.application.errors import (
     InvalidShare,
     NotAuthenticated,
     NothingToUpdate,
+    PasswordIncorrect,
+    PasswordRequired,
     UsernameTaken,
 )
 from swiftpaste.domain.errors import (
@@ -32,8 +34,10 @@ from swiftpaste.domain.errors import (
     InvalidUsername,
     NotSnippetOwner,
     ShareExpired,
+    SnippetBurned,
     SnippetNotFound,
     VersionNotFound,
+    ViewLimitReached,
     WeakPassword,
 )
 
@@ -62,6 +66,10 @@ ERROR_MAP: Mapping[type[Exception], ErrorMapping] = {
     VersionNotFound: ErrorMapping(404, "version_not_found"),
     NotSnippetOwner: ErrorMapping(403, "not_owner"),
     ShareExpired: ErrorMapping(410, "share_expired"),
+    SnippetBurned: ErrorMapping(410, "snippet_burned"),
+    ViewLimitReached: ErrorMapping(410, "view_limit_reached"),
+    PasswordRequired: ErrorMapping(401, "password_required"),
+    PasswordIncorrect: ErrorMapping(403, "password_incorrect"),
     InvalidSnippet: ErrorMapping(422, "invalid_snippet"),
     InvalidShare: ErrorMapping(422, "invalid_share"),
     InvalidQuery: ErrorMapping(422, "invalid_query"),
@@ -121,7 +129,10 @@ def _lookup(error: Exception) -> ErrorMapping | None:
 async def application_error_handler(request: Request, error: Exception) -> JSONResponse:
     """The envelope of an application or domain error, by the one table (`ERROR_MAP`)."""
     mapping = _lookup(error) or ErrorMapping(400, "bad_request")
-    headers = {"WWW-Authenticate": "Bearer"} if mapping.status == 401 else None  # noqa: PLR2004
+    headers = None
+    if mapping.status == 401:  # noqa: PLR2004
+        scheme = "X-Snippet-Password" if isinstance(error, PasswordRequired) else "Bearer"
+        headers = {"WWW-Authenticate": scheme}
     return error_response(request, mapping.status, mapping.code, str(error), headers=headers)
 
 

@@ -31,6 +31,7 @@ from swiftpaste.presentation.http.rate_limit import (
 )
 from swiftpaste.presentation.http.snippet_schemas import MAX_VERSION, SnippetResponse
 
+PASSWORD_HEADER = "x-snippet-password"  # noqa: S105 - a header name, not a password
 SNIPPET_PATH = "/v1/api/snippet/{short_id}"
 RAW_PATH = SNIPPET_PATH + "/raw"
 _JSON = "application/json"
@@ -84,7 +85,16 @@ def _openapi_parameters() -> list[dict[str, Any]]:
 
 
 _OPENAPI: dict[str, Any] = {
-    "parameters": _openapi_parameters(),
+    "parameters": [
+        *_openapi_parameters(),
+        {
+            "name": "X-Snippet-Password",
+            "in": "header",
+            "required": False,
+            "description": "The password of a protected version (not needed by its owner).",
+            "schema": {"type": "string"},
+        },
+    ],
     # A bearer token is optional: it reads the caller's own private versions.
     "security": [{"OAuth2PasswordBearer": []}, {}],
 }
@@ -105,6 +115,7 @@ async def _read(request: Request, short_id: str, representation: Representation)
             access_token=bearer_token(request.headers.get("authorization")),
             address_key=address_budget(request, proxies),
             share_token=params.token,
+            password=request.headers.get(PASSWORD_HEADER),
         ),
     )
 

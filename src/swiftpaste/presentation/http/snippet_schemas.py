@@ -4,9 +4,13 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from swiftpaste.application.ports.snippets import Representation
+from swiftpaste.application.ports.snippets import Rendered, Representation
+from swiftpaste.application.snippets.create_snippet import (
+    SNIPPET_PASSWORD_MAX_LENGTH,
+    SNIPPET_PASSWORD_MIN_LENGTH,
+)
 from swiftpaste.application.snippets.read_models import (
     Author,
     Page,
@@ -16,7 +20,9 @@ from swiftpaste.application.snippets.read_models import (
 )
 from swiftpaste.domain.snippets import (
     LANGUAGE_MAX_LENGTH,
+    MAX_VIEWS_LIMIT,
     TITLE_MAX_LENGTH,
+    ExpiryPreset,
     Snippet,
     SnippetVersion,
     Visibility,
@@ -35,28 +41,75 @@ MAX_VERSION = 2**31 - 1
 
 Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX_LENGTH)]
 Language = Annotated[str, Field(min_length=1, max_length=LANGUAGE_MAX_LENGTH)]
+ExpiresAt = Annotated[
+    datetime | None,
+    AfterValidator(_aware),
+    Field(description="When the version stops being readable by others (with a timezone)."),
+]
+ExpiresIn = Annotated[
+    ExpiryPreset | None,
+    Field(description="How long the version stays readable by others, instead of expires_at."),
+]
+MaxViews = Annotated[
+    int | None,
+    Field(
+        ge=1,
+        le=MAX_VIEWS_LIMIT,
+        description="Reads by others than the owner allowed; read N+1 and later answer 410.",
+    ),
+]
+SnippetPassword = Annotated[
+    str | None,
+    Field(
+        min_length=SNIPPET_PASSWORD_MIN_LENGTH,
+        max_length=SNIPPET_PASSWORD_MAX_LENGTH,
+        description="Readers other than the owner send it in X-Snippet-Password; never returned.",
+    ),
+]
+BURN_DESCRIPTION = "The first read by anyone but the owner is the last: the content is erased."
 
 
-class SnippetCreate(BaseModel):
+class _OneExpiry(BaseModel):
+    @model_validator(mode="after")
+    def _one_expiry(self) -> "_OneExpiry":
+        if getattr(self, "expires_at", None) is not None and self.expires_in is not None:
+            msg = "give expires_at or expires_in, not both"
+            raise ValueError(msg)
+        return self
+
+    expires_in: ExpiresIn = None
+
+
+class SnippetCreate(_OneExpiry):
     model_config = ConfigDict(extra="forbid")
 
     title: Title
     content: str
     visibility: Visibility = Visibility.PUBLIC
     language: Language | None = None
-    expires_at: Annotated[datetime | None, AfterValidator(_aware)] = None
+    expires_at: ExpiresAt = None
+    burn_after_reading: bool = Field(default=False, description=BURN_DESCRIPTION)
+    max_views: MaxViews = None
+    password: SnippetPassword = None
 
 
-class SnippetUpdate(BaseModel):
+class SnippetUpdate(_OneExpiry):
+    """A field left out is inherited from the latest version; `null` removes an expiry,
+    a view limit or a password."""
+
     model_config = ConfigDict(extra="forbid")
 
     title: Title | None = None
     content: str | None = None
     visibility: Visibility | None = None
     language: Language | None = None
+    expires_at: ExpiresAt = None
+    burn_after_reading: bool | None = Field(default=None, description=BURN_DESCRIPTION)
+    max_views: MaxViews = None
+    password: SnippetPassword = None
 
 
-class ShareRequest(BaseModel):
+class ShareRequest(_OneExpiry):
     model_config = ConfigDict(extra="forbid")
 
     ttl_seconds: int | None = Field(default=None, description="Share window; default a setting.")
@@ -74,6 +127,12 @@ class VersionOut(BaseModel):
     language: str | None
     expires_at: datetime | None
     created_at: datetime
+    burn_after_reading: bool
+    max_views: int | None
+    views_left: int | None = Field(
+        description="Reads by others than the owner left; null when there is no limit."
+    )
+    password_protected: bool
 
 
 class SnippetResponse(BaseModel):
@@ -105,24 +164,37 @@ class SnippetResponse(BaseModel):
                 language=version.language,
                 expires_at=version.expires_at,
                 created_at=version.created_at,
+                burn_after_reading=version.burn_after_reading,
+                max_views=version.max_views,
+                views_left=version.views_left,
+                password_protected=version.password_hash is not None,
             ),
         )
 
 
+_VIEWS_KEY = b'"views":'
+
+
 class HttpSnippetRenderer:
-    """The bytes the API sends, and the cache stores: `SnippetResponse` as JSON, or the
-    content alone (raw)."""
+    """What the API sends, and the cache stores: `SnippetResponse` as JSON, with the view
+    count apart (see `Rendered`), or the content alone (raw)."""
 
     def render(
         self,
         details: SnippetDetails,
         version: SnippetVersion,
         representation: Representation = Representation.JSON,
-    ) -> bytes:
+    ) -> Rendered:
         if representation is Representation.RAW:
-            return version.content.encode()
-        response = SnippetResponse.of(details.snippet, details.author, version)
-        return response.model_dump_json().encode()
+            return Rendered(version.content.encode())
+        body = SnippetResponse.of(details.snippet, details.author, version).model_dump_json()
+        # The first `"views":` is the key: inside a string JSON escapes the quotes.
+        encoded = body.encode()
+        start = encoded.index(_VIEWS_KEY) + len(_VIEWS_KEY)
+        end = start
+        while encoded[end : end + 1].isdigit():
+            end += 1
+        return Rendered(encoded[:start], encoded[end:])
 
 
 class VersionSummaryOut(BaseModel):
@@ -132,6 +204,10 @@ class VersionSummaryOut(BaseModel):
     expires_at: datetime | None
     created_at: datetime
     size_bytes: int
+    burn_after_reading: bool
+    max_views: int | None
+    views_left: int | None
+    password_protected: bool
 
     @classmethod
     def of(cls, summary: VersionSummary) -> "VersionSummaryOut":
@@ -142,6 +218,10 @@ class VersionSummaryOut(BaseModel):
             expires_at=summary.expires_at,
             created_at=summary.created_at,
             size_bytes=summary.size_bytes,
+            burn_after_reading=summary.burn_after_reading,
+            max_views=summary.max_views,
+            views_left=summary.views_left,
+            password_protected=summary.password_protected,
         )
 
 
@@ -163,6 +243,8 @@ class SnippetListItem(BaseModel):
     views: int
     created_at: datetime
     updated_at: datetime
+    current_version: VersionSummaryOut
+    """The latest version: how, and by whom, it may be read."""
 
 
 class SnippetPage(BaseModel):
@@ -184,6 +266,7 @@ class SnippetPage(BaseModel):
                     views=s.views,
                     created_at=s.created_at,
                     updated_at=s.updated_at,
+                    current_version=VersionSummaryOut.of(s.latest),
                 )
                 for s in page.items
             ],

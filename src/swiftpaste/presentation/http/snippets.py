@@ -19,7 +19,7 @@ from swiftpaste.application.snippets.read_models import Author, SnippetDetails
 from swiftpaste.application.snippets.revise_snippet import ReviseSnippet, ReviseSnippetCommand
 from swiftpaste.application.snippets.share_snippet import ShareSnippet, ShareSnippetCommand
 from swiftpaste.domain.errors import SnippetNotFound
-from swiftpaste.domain.snippets import Snippet, is_short_id
+from swiftpaste.domain.snippets import KEEP, Snippet, is_short_id
 from swiftpaste.presentation.http.rate_limit import (
     rate_limit,
 )
@@ -70,7 +70,8 @@ def _owner_view(
     snippet: Snippet, caller: CurrentUser, response: Response, status_code: int = 200
 ) -> Response:
     details = SnippetDetails(snippet, Author(caller.user.id, caller.user.username))
-    return _json(_renderer.render(details, snippet.version()), response, status_code)
+    rendered = _renderer.render(details, snippet.version())
+    return _json(rendered.body(snippet.views), response, status_code)
 
 
 @router.post(
@@ -92,6 +93,10 @@ async def create_snippet(
             visibility=body.visibility,
             language=body.language,
             expires_at=body.expires_at,
+            expires_in=body.expires_in,
+            burn_after_reading=body.burn_after_reading,
+            max_views=body.max_views,
+            password=body.password,
         ),
     )
     return _owner_view(snippet, caller, response, status.HTTP_201_CREATED)
@@ -132,7 +137,12 @@ async def revise_snippet(
     revise: FromDishka[ReviseSnippet],
     response: Response,
 ) -> Response:
-    """Change the title, or create a new version (content, visibility, language)."""
+    """Change the title in place, or make a new version (any other field).
+
+    A field left out is inherited from the latest version; `null` removes an expiry, a
+    view limit or a password.
+    """
+    given = body.model_fields_set
     snippet = await revise(
         ReviseSnippetCommand(
             snippet_id=snippet_id,
@@ -141,6 +151,11 @@ async def revise_snippet(
             content=body.content,
             visibility=body.visibility,
             language=body.language,
+            expires_at=body.expires_at if "expires_at" in given else KEEP,
+            expires_in=body.expires_in,
+            burn_after_reading=body.burn_after_reading,
+            max_views=body.max_views if "max_views" in given else KEEP,
+            password=body.password if "password" in given else KEEP,
         ),
     )
     return _owner_view(snippet, caller, response)
@@ -174,6 +189,7 @@ async def share_snippet(
             sharer_id=caller.user.id,
             version=version,
             ttl_seconds=body.ttl_seconds if body else None,
+            expires_in=body.expires_in if body else None,
         ),
     )
     return ShareResponse(
