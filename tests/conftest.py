@@ -10,10 +10,11 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 import pytest
@@ -21,8 +22,28 @@ import pytest
 from swiftpaste.devstack.embedded import EmbeddedStack, StackEndpoints
 from swiftpaste.main.migrations import upgrade
 
+T = TypeVar("T")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SERVER_URL_VARIABLES = ("DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS")
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T | None]],
+    *,
+    within: float = 30.0,
+    interval: float = 0.05,
+    what: str = "the condition",
+) -> T:
+    """Poll `check` until it returns something truthy, and return that; fail after
+    `within` seconds, saying `what` did not happen."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"{what} did not hold within {within}s (last result: {result!r})")
+        await asyncio.sleep(interval)
 
 
 def free_port() -> int:

@@ -6,9 +6,8 @@ outbox and relay are not part of these tests) and events are published the way
 the relay publishes them: the pydantic envelope as JSON, keyed by the snippet id.
 """
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,7 +30,7 @@ from swiftpaste.infrastructure.messaging.broker import ensure_topics
 from swiftpaste.infrastructure.persistence.tables import snippet_versions, snippets, users
 from swiftpaste.main.providers.messaging import kafka_topics
 from swiftpaste.main.settings import Settings
-from tests.conftest import Servers
+from tests.conftest import Servers, eventually
 from tests.e2e.conftest import make_settings
 
 T = TypeVar("T")
@@ -62,20 +61,6 @@ def consumer_settings(servers: Servers, database_url: str, **overrides: Any) -> 
 async def create_topics(settings: Settings) -> None:
     """The topics with their configured partitions (a publish alone would auto-create them)."""
     await ensure_topics(settings.kafka_bootstrap_servers, kafka_topics(settings))
-
-
-async def eventually(
-    check: Callable[[], Awaitable[T]], *, within: float = 30.0, interval: float = 0.05
-) -> T:
-    """Poll `check` until it returns something truthy; fail after `within` seconds."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            pytest.fail(f"condition not met within {within}s (last result: {result!r})")
-        await asyncio.sleep(interval)
 
 
 @asynccontextmanager

@@ -12,12 +12,11 @@ from redis.asyncio import Redis
 from swiftpaste.infrastructure.cache.snippet_cache import body_key, generation_key
 from swiftpaste.main.consumers import build_consumer_app
 from swiftpaste.main.settings import Settings
-from tests.conftest import Servers
+from tests.conftest import Servers, eventually
 from tests.consumers.conftest import (
     StoredSnippet,
     consumer_settings,
     deleted,
-    eventually,
     publish,
     revised,
     running,

@@ -24,14 +24,13 @@ from swiftpaste.presentation.consumers.dead_letters import (
     ORIGINAL_PARTITION_HEADER,
     ORIGINAL_TOPIC_HEADER,
 )
-from tests.conftest import Servers
+from tests.conftest import Servers, eventually
 from tests.consumers.conftest import (
     SnippetTables,
     consumer_settings,
     create_topics,
     created,
     dead_letters,
-    eventually,
     headers_of,
     running,
 )

@@ -12,14 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from swiftpaste.infrastructure.persistence.tables import search_documents
 from swiftpaste.main.consumers import build_consumer_app
 from swiftpaste.main.settings import Settings
-from tests.conftest import Servers
+from tests.conftest import Servers, eventually
 from tests.consumers.conftest import (
     SnippetTables,
     StoredSnippet,
     consumer_settings,
     created,
     deleted,
-    eventually,
     publish,
     revised,
     running,

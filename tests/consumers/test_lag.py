@@ -6,13 +6,12 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from swiftpaste.main.consumers import build_consumer_app, lag_monitor
-from tests.conftest import Servers, free_port
+from tests.conftest import Servers, eventually, free_port
 from tests.consumers.conftest import (
     SnippetTables,
     consumer_settings,
     create_topics,
     deleted,
-    eventually,
     publish,
     running,
 )

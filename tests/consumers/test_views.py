@@ -19,14 +19,13 @@ from swiftpaste.presentation.consumers.dead_letters import (
     ORIGINAL_OFFSET_HEADER,
     ORIGINAL_TOPIC_HEADER,
 )
-from tests.conftest import Servers
+from tests.conftest import Servers, eventually
 from tests.consumers.conftest import (
     SnippetTables,
     StoredSnippet,
     consumer_settings,
     create_topics,
     dead_letters,
-    eventually,
     headers_of,
     publish,
     running,

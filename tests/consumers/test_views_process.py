@@ -15,13 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from swiftpaste.infrastructure.persistence.tables import consumer_offsets
 from swiftpaste.main.settings import Settings
-from tests.conftest import PROJECT_ROOT, Servers, free_port
+from tests.conftest import PROJECT_ROOT, Servers, eventually, free_port
 from tests.consumers.conftest import (
     SnippetTables,
     StoredSnippet,
     consumer_settings,
     create_topics,
-    eventually,
     viewed,
 )
 

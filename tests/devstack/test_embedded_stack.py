@@ -5,9 +5,8 @@ import json
 import socket
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -19,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from swiftpaste.devstack.embedded import EmbeddedServerError, EmbeddedStack
+from tests.conftest import eventually
 
 pytestmark = pytest.mark.embedded
 
@@ -70,13 +70,11 @@ def _gone(pid: int) -> bool:
         return True
 
 
-def _eventually(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+async def _all_gone(pids: list[int]) -> None:
+    async def gone() -> bool:
+        return all(_gone(pid) for pid in pids)
+
+    await eventually(gone, within=15, what="every server process ended")
 
 
 async def _query(stack: EmbeddedStack, *statements: str) -> object:
@@ -218,7 +216,7 @@ def test_a_server_failing_to_start_reports_its_log(tmp_path: Path) -> None:
     assert not any(status.running for status in stack.status())
 
 
-def test_a_detached_stack_outlives_its_launcher_and_another_instance_stops_it(
+async def test_a_detached_stack_outlives_its_launcher_and_another_instance_stops_it(
     tmp_path: Path,
 ) -> None:
     stack = _new_stack(tmp_path, attached=False)
@@ -231,10 +229,10 @@ def test_a_detached_stack_outlives_its_launcher_and_another_instance_stops_it(
     finally:
         stack.down()
 
-    assert _eventually(lambda: all(_gone(pid) for pid in pids))
+    await _all_gone(pids)
 
 
-def test_an_attached_stack_dies_with_its_killed_launcher(tmp_path: Path) -> None:
+async def test_an_attached_stack_dies_with_its_killed_launcher(tmp_path: Path) -> None:
     stack = _new_stack(tmp_path)
     report_pids = (
         "import json, time\n"
@@ -248,5 +246,5 @@ def test_an_attached_stack_dies_with_its_killed_launcher(tmp_path: Path) -> None
         finally:
             launcher.kill()  # SIGKILL: the launcher gets no chance to stop anything itself
 
-    assert _eventually(lambda: all(_gone(pid) for pid in pids))
+    await _all_gone(pids)
     assert not any(status.running for status in stack.status())

@@ -1,25 +1,23 @@
 """Health endpoints against real dependencies, including stopping them."""
 
-import asyncio
-
 import httpx
 
-from tests.conftest import Servers
+from tests.conftest import Servers, eventually
 
 
 async def _ready(client: httpx.AsyncClient) -> httpx.Response:
     return await client.get("/v1/api/health/ready")
 
 
-async def _eventually(client: httpx.AsyncClient, status: int, attempts: int = 40) -> httpx.Response:
-    """Poll readiness until it answers `status` (the broker connects in the background)."""
-    response = await _ready(client)
-    for _ in range(attempts):
-        if response.status_code == status and response.json()["status"] in ("ok", "unavailable"):
-            return response
-        await asyncio.sleep(0.25)
+async def _eventually(client: httpx.AsyncClient, status: int) -> httpx.Response:
+    """Readiness once it answers `status` (the broker connects in the background)."""
+
+    async def answered() -> httpx.Response | None:
         response = await _ready(client)
-    return response
+        settled = response.json()["status"] in ("ok", "unavailable")
+        return response if response.status_code == status and settled else None
+
+    return await eventually(answered, within=10, interval=0.25, what=f"readiness {status}")
 
 
 async def test_liveness_touches_nothing(client: httpx.AsyncClient) -> None:

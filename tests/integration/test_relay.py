@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -38,7 +38,7 @@ from swiftpaste.main.api import make_api
 from swiftpaste.main.providers.messaging import kafka_topics
 from swiftpaste.main.relay import build_relay, kafka_options, relay_engine
 from swiftpaste.main.settings import Settings
-from tests.conftest import PROJECT_ROOT, Servers, free_port, scratch_database
+from tests.conftest import PROJECT_ROOT, Servers, eventually, free_port, scratch_database
 from tests.e2e.conftest import Account, make_settings, register_and_log_in
 
 SNIPPETS = "/v1/api/snippet"
@@ -58,18 +58,6 @@ async def sql(database_url: str, statement: str, *args: Any) -> list[asyncpg.Rec
         return rows
     finally:
         await connection.close()
-
-
-async def eventually(
-    check: Callable[[], Awaitable[bool]], seconds: float, what: str, every: float = 0.05
-) -> float:
-    """Poll `check` until it holds; return how long that took, fail after `seconds`."""
-    started = time.monotonic()
-    while not await check():
-        if time.monotonic() - started > seconds:
-            pytest.fail(f"not within {seconds}s: {what}")
-        await asyncio.sleep(every)
-    return time.monotonic() - started
 
 
 @asynccontextmanager
@@ -311,7 +299,7 @@ async def test_notify_wakes_the_relay_long_before_the_poll_interval(
         topic_reader(bootstrap, topic) as consumer,
     ):
         owner = await register_and_log_in(client)
-        await eventually(lambda: _holds(relay.listening), 5, "the relay listens")
+        await eventually(lambda: _holds(relay.listening), within=5, what="the relay listens")
         # Once idle the relay would not poll again for 30 s: only NOTIFY can wake it.
         await asyncio.sleep(0.3)
         committed = time.monotonic()
@@ -327,7 +315,7 @@ async def test_notify_wakes_the_relay_long_before_the_poll_interval(
             pids = await listener_pids(outbox_database)
             return len(pids) == 1 and lost not in pids and relay.listening
 
-        await eventually(listening_again, 5, "the relay listens again")
+        await eventually(listening_again, within=5, what="the relay listens again")
         await asyncio.sleep(0.3)
         committed = time.monotonic()
         await create_snippet(client, owner)
@@ -372,8 +360,8 @@ async def test_events_written_while_kafka_is_down_are_all_delivered_when_it_retu
             # The writes succeeded; the events wait in the outbox while the relay retries.
             await eventually(
                 lambda: _holds(metric("outbox_publish_errors_total") > errors_before),
-                15,
-                "the relay tried and failed to publish",
+                within=15,
+                what="the relay tried and failed to publish",
             )
             assert await pending_count(settings.database_url) == 16
             assert await relay.refresh_backlog() == 16
@@ -386,7 +374,9 @@ async def test_events_written_while_kafka_is_down_are_all_delivered_when_it_retu
         async def drained() -> bool:
             return await pending_count(settings.database_url) == 0
 
-        await eventually(drained, 30, "the relay drained the outbox after Kafka returned")
+        await eventually(
+            drained, within=30, what="the relay drained the outbox after Kafka returned"
+        )
         await relay.check_kafka()
         assert not relay_task.done()
 
@@ -438,9 +428,11 @@ async def test_two_running_relays_drain_a_backlog_together(
         async def drained() -> bool:
             return await pending_count(outbox_database) == 0
 
-        await eventually(drained, 20, "two relays drained the outbox")
+        await eventually(drained, within=20, what="two relays drained the outbox")
         await eventually(
-            lambda: _holds(metric("outbox_backlog") == 0), 5, "the backlog gauge reached 0"
+            lambda: _holds(metric("outbox_backlog") == 0),
+            within=5,
+            what="the backlog gauge reached 0",
         )
     records = await read_topic(
         servers.endpoints.kafka_bootstrap_servers, topic, want=200, settle=0.5
@@ -553,14 +545,14 @@ async def test_the_relay_command_publishes_serves_probes_and_stops_on_sigterm(
                 except httpx.TransportError:
                     return False
 
-            await eventually(ready, 30, "the relay answers ready", every=0.2)
+            await eventually(ready, within=30, what="the relay answers ready", interval=0.2)
             body = (await http.get("/ready")).json()
             assert body["checks"] == {"postgres": "up", "kafka": "up"}
 
             async def drained() -> bool:
                 return await pending_count(settings.database_url) == 0
 
-            await eventually(drained, 20, "the relay process drained the outbox")
+            await eventually(drained, within=20, what="the relay process drained the outbox")
             metrics = (await http.get("/metrics")).text
             assert 'outbox_published_total{event_type="snippet.created"} 5.0' in metrics
 
@@ -568,7 +560,7 @@ async def test_the_relay_command_publishes_serves_probes_and_stops_on_sigterm(
                 # Recounted at most once a second (and at every idle poll).
                 return "outbox_backlog 0.0" in (await http.get("/metrics")).text
 
-            await eventually(backlog_counted, 5, "the backlog gauge reached 0")
+            await eventually(backlog_counted, within=5, what="the backlog gauge reached 0")
         process.send_signal(signal.SIGTERM)
         raw, _ = await asyncio.wait_for(process.communicate(), 15)
     finally:

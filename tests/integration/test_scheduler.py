@@ -22,13 +22,19 @@ from swiftpaste.main.scheduler import (
     run_scheduler_loop,
 )
 from swiftpaste.main.settings import Settings
-from tests.conftest import PROJECT_ROOT, Servers, free_port, scratch_database, with_database
+from tests.conftest import (
+    PROJECT_ROOT,
+    Servers,
+    eventually,
+    free_port,
+    scratch_database,
+    with_database,
+)
 from tests.e2e.conftest import Account, make_settings, register_and_log_in
 from tests.integration.test_relay import (
     SNIPPETS,
     api_client,
     create_snippet,
-    eventually,
     sql,
     unique_topic,
 )
@@ -184,7 +190,7 @@ async def test_two_schedulers_announce_each_expiry_exactly_once(
             return metric("scheduler_runs_total") >= runs_before + 4
 
         try:
-            await eventually(both_ticked_twice, 10, "both scheduler loops ticked")
+            await eventually(both_ticked_twice, within=10, what="both scheduler loops ticked")
         finally:
             stop.set()
             await asyncio.wait_for(loops, 5)
@@ -253,7 +259,9 @@ async def test_the_loop_survives_database_errors_and_stops_promptly(
         async def failed_twice() -> bool:
             return metric("scheduler_errors_total") >= errors_before + 2
 
-        await eventually(failed_twice, 10, "the scheduler retried after a database error")
+        await eventually(
+            failed_twice, within=10, what="the scheduler retried after a database error"
+        )
         assert not loop.done()
     finally:
         stop.set()
@@ -303,12 +311,14 @@ async def test_the_scheduler_command_announces_expiries_and_stops_on_sigterm(
                 except httpx.TransportError:
                     return False
 
-            await eventually(ready, 30, "the scheduler answers ready", every=0.2)
+            await eventually(ready, within=30, what="the scheduler answers ready", interval=0.2)
 
             async def announced() -> bool:
                 return len(await expired_events(settings.database_url, snippet["id"])) == 1
 
-            await eventually(announced, 10, "the scheduler process announced the expiry")
+            await eventually(
+                announced, within=10, what="the scheduler process announced the expiry"
+            )
             metrics = (await http.get("/metrics")).text
             assert "scheduler_expired_versions_total 1.0" in metrics
             assert "scheduler_runs_total" in metrics

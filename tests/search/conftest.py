@@ -19,8 +19,8 @@ from swiftpaste.main.api import make_api
 from swiftpaste.main.consumers import build_consumer_app
 from swiftpaste.main.relay import build_relay
 from swiftpaste.main.settings import Settings
-from tests.conftest import Servers, scratch_database
-from tests.consumers.conftest import consumer_settings, create_topics, eventually
+from tests.conftest import Servers, eventually, scratch_database
+from tests.consumers.conftest import consumer_settings, create_topics
 from tests.e2e.conftest import Account, register_and_log_in
 
 SNIPPETS = "/v1/api/snippet"
