@@ -1,15 +1,6 @@
-"""Prometheus metrics of an API served by several uvicorn workers (multiprocess mode).
-
-Each worker is its own process with its own counters, and a scrape reaches only one of
-them. In prometheus-client's multiprocess mode every process writes its samples to
-memory-mapped files in one directory, and whichever worker answers the scrape adds up
-all of them. Two rules make that correct:
-
-- the directory is named in `PROMETHEUS_MULTIPROC_DIR` before prometheus-client is first
-  imported, so `swiftpaste serve` sets it in the parent process, before uvicorn starts
-  the workers (they inherit the environment);
-- it holds no files from an earlier run when the server starts, or their counts would be
-  added in: a configured directory is emptied, an automatic one is new.
+"""Prometheus metrics of an API served by several uvicorn workers (multiprocess mode):
+every worker writes its samples to one directory, named before prometheus-client is
+imported and empty when the server starts; whichever worker answers a scrape adds them up.
 """
 
 import os

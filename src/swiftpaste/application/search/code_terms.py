@@ -1,49 +1,9 @@
 """How text becomes search terms: one code-aware tokenizer for documents and queries alike.
 
-Code is not English, and PostgreSQL's own text-search parser reads it unpredictably
-(`os.path.join` is one "host" word, `get_user_by_id` four words, `parseJson` one). So
-search never lets PostgreSQL cut text: documents are cut here, with the very rules the
-query parser uses, and handed to the database as ready-made lexemes with positions.
-
-**Chains.** A chain is a run of identifier characters (letters, digits, `_`), possibly
-linked by `.`, `/`, `\\`, `-`, `::` or `->` with no space between: `get_user_by_id`,
-`os.path.join`, `src/app/main.py`, `std::vector`, `obj->next`, `kebab-case`. Everything
-else (spaces, quotes, operators, emoji) only separates chains.
-
-**Parts.** A chain is cut into lower-case parts at every `_` and link, and at camelCase
-boundaries: `getUserById` → get, user, by, id; `HTTPServer` → http, server;
-`base64Encode` → base64, encode (digits stay with the letters before them: `utf8`,
-`sha256`). Each part is a lexeme, at consecutive positions, so phrases can be matched.
-
-**Joins.** For a chain of several parts, every suffix of the chain is also a lexeme, its
-parts glued together: `self.get_user_by_id` adds `selfgetuserbyid`, `getuserbyid`,
-`userbyid`, `byid`. A query word is cut the same way and looked up glued (as a prefix), so
-`get_user`, `getUser`, `GetUser` and `get.user` all find `get_user_by_id`, and `parseJson`
-finds `parse_json` (separator style and case do not matter), with no phrase check.
-
-**Two forms.** The title's terms (`IndexedText.title`, only ever tested row by row for
-the ranking) keep every join glued, at the position of its first part. The terms the GIN
-index serves (`IndexedText.everything`) are laid out so that a prefix query is a few
-exact index lookups instead of a walk over every lexeme that starts with it, which on a
-common word costs more than everything else a search does (measured):
-
-- each part, at its positions (phrases are matched on parts);
-- each part's prefixes of `MIN_PREFIX_LENGTH` to `MAX_MARKED_PREFIX` characters, marked
-  `>` (`>fib`, `>fibo`, … for `fibonacci`): a word up to that length finds the parts that
-  start with it by one exact lookup;
-- each join as its first part, `|`, and the rest glued (`get|userbyid`, `user|byid`,
-  `by|id`): a join that starts with a word either starts with a part that does (the
-  marker finds it) or splits the word after its first part, so the word is looked up as
-  a prefix once per place it could split (`g|etuser`, `ge|tuser`, `get|user`, …), and
-  each of those lookups is narrow.
-
-Markers and joins carry no positions. `infrastructure.persistence.text_search` writes
-the queries for both forms.
-
-Lexemes are cut to `MAX_LEXEME_LENGTH` characters (a prefix match on a cut lexeme is
-still a prefix match), positions stop growing at PostgreSQL's 16383, a lexeme keeps at
-most 256 positions, and a document stops taking *new* lexemes past `MAX_LEXEME_BYTES`, so
-no content can overflow a tsvector (1 MiB of lexemes).
+Text is cut into chains, parts and joins (`getUserById` -> get, user, by, id, and the
+glued tails `getuserbyid`, `userbyid`, `byid`), never by PostgreSQL's own parser, and
+written in two forms: the title's, and the keyed form the GIN index serves. The rules,
+and why: docs/adr/0004-search-in-postgresql.md, "The terms".
 """
 
 import re

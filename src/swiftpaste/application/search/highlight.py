@@ -1,17 +1,8 @@
-"""Highlights: short fragments of a hit's title and content, with the matches marked.
-
-A fragment is HTML-safe text: the snippet's own characters escaped (`&`, `<`, `>`,
-quotes), each match wrapped in `<mark>`…`</mark>`, nothing else. A client can insert it
-into a page as HTML, or strip the two tags for plain text.
+"""Highlights: short HTML-safe fragments of a hit's title and content, matches in `<mark>`.
 
 Matches are found by the tokenizer the index uses (`code_terms`), so what is marked is
-what made the snippet match: `get_user` marks `get_user` in `get_user_by_id(42)`, `fib`
-marks `fibonacci`. The title comes first when it matches, then up to `MAX_FRAGMENTS`
-lines of the content, each cut to about `FRAGMENT_CHARS` characters around its first
-match (`…` where it is cut). Only the first `SCAN_CHARS` characters of the content are
-looked at, and only lines where a regular expression finds the letters of a search word
-(separators and case aside) are tokenized, so the cost stays small whatever the content;
-a match found only further down gives no content fragment.
+what made the snippet match; only the start of the content is scanned, so the cost stays
+small whatever the content.
 """
 
 import html

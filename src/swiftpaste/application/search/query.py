@@ -1,29 +1,8 @@
 """The search box: what people type, parsed into a small, safe structure.
 
-Syntax (that of a web search box):
-
-- `word word` — every word must match (AND), in the title or the content;
-- `"a quoted phrase"` — these words, consecutive and in this order, matched exactly
-  (an unclosed quote runs to the end); “curly quotes” work too;
-- `a or b` — either (any case of `or`); binds tighter than the implicit AND, so
-  `http or https server` is (http OR https) AND server; a dangling `or` is a word;
-- `-word`, `-"a phrase"` — excludes snippets that match it.
-
-Words are cut by the same rules as documents (`code_terms`): a word that is one
-identifier — `fib`, `get_user`, `parseJson`, `os.path`, `src/app` — matches any stored
-part or join that *starts with* it, its separators and case ignored; so `fib` finds
-`fibonacci`, `get_user` finds `get_user_by_id`, and `parseJson`, `parse_json`,
-`ParseJSON`, `parse.json` all find one another. Words of fewer than `MIN_PREFIX_LENGTH`
-letters match only exactly (`id` does not find `idle`). A bare word holding punctuation
-between identifiers (`foo(bar)`, `a+b`) is looked for as a phrase of its parts. Quoted
-phrases match parts exactly, in order: `"get user"` finds `get_user` and `getUser`
-too.
-
-Anything else is ignored: punctuation and operators other than these (`&|!():*`),
-control characters, emoji. The parser never fails on odd input; it rejects (with
-`InvalidQuery`, a 422) only what cannot be searched: an empty query, one longer than
-`MAX_QUERY_LENGTH` characters, one with no letters or digits, one that only excludes,
-and one with more than `MAX_TERMS` words.
+Words (all must match), "quoted phrases", `a or b`, `-excluded`; words are cut by the
+rules documents are (`code_terms`). The parser never fails on odd input and refuses only
+what cannot be searched (`InvalidQuery`). The syntax, as users see it: docs/api.md.
 """
 
 from dataclasses import dataclass

@@ -1,34 +1,9 @@
 """AsyncpgSearchQueries: ranked full-text search over `search_documents`, in one statement.
 
-The query (application `SearchQuery`) is sent as tsquery values built from quoted
-lexemes (`text_search`); filters are bound parameters. The plan is the GIN index on
-`search_vector` (bitmap scan), then one visit per match to the document's narrow row
-(visibility, expiry, owner, filters, title vector, creation time):
-
-    matches: the matches the caller may see, each with its score, computed right there
-             (`OFFSET 0` keeps PostgreSQL from moving the score above the window, which
-             would carry every match's title vector through it);
-    ranked:  `count(*) OVER ()` for the total from the same pass, then the top
-             `offset + limit` (heap sort);
-    page:    those rows joined to the content (a bounded prefix, for highlights),
-             the author's username and the current view count.
-
-The score is deliberately cheap — each required match asks the small title vector
-whether it matches there (1.0) or not (0.4); an `or` alternative adds 1.0 in the title,
-0.4 in the content only, 0 elsewhere — instead of `ts_rank_cd`, which reads every
-matching document's whole vector and measured about 3x slower on common words over
-100,000 documents, for an order nobody could explain from the results. It is summed in
-integer tenths (10 and 4), which PostgreSQL adds and compares faster than `numeric`.
-
-The planner picks the bitmap scan on its own: with the heap kept narrow (see
-`tables.search_documents`) it does so even for a word in two thirds of the documents
-(measured); only a word in nearly every document could tip it to a sequential scan.
-The read pool uses generic plans (`read_pool`), so that choice is made
-once per statement shape.
-
-Building and compiling a statement of this size costs more CPU than PostgreSQL spends
-running it on a typical query, so the SQL is compiled once per *shape* (how many words,
-which `or` groups, which filters) and then run with the values as parameters.
+The GIN index finds the matches; one visit per match checks visibility, filters and
+scores it; a window count gives the total; the top of the ranking is joined to content,
+author and views. The SQL is compiled once per query shape. The plan, the cheap score
+and the measurements behind them: docs/adr/0004-search-in-postgresql.md.
 """
 
 from dataclasses import dataclass

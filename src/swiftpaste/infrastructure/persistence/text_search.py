@@ -1,18 +1,6 @@
-"""PostgreSQL's text-search values, written out from the application's terms and queries.
-
-Documents and queries are cut into lexemes by `application.search.code_terms`, never by
-PostgreSQL's parser (which reads code unpredictably). So the values are built here in
-PostgreSQL's *input syntax* — `'lexeme':1A,5B ...` for a tsvector, `'fib':* & !'test'`
-for a tsquery — and sent as ordinary bind parameters cast to their type. Nothing typed by
-a user is ever part of an SQL statement: the query text reaching PostgreSQL is made of
-quoted lexemes (letters and digits, and the two marks `code_terms` defines) joined by the
-operators this module writes.
-
-A match has two forms, one per form of the terms (see `code_terms`): `title_match_text`
-for the title vector (`'getuser':*`, the lexemes as they are), and `match_text` for the
-search vector, where a word is its marked prefix or a lookup per place it could split
-across a join: `'>getuser' | 'g|etuser':* | 'ge|tuser':* | … | 'getuse|r':*`. Each of
-those is an exact or a narrow lookup in the GIN index.
+"""PostgreSQL's text-search values (tsvector and tsquery input syntax), written from the
+application's terms and queries and sent as bind parameters: nothing a user types is ever
+part of an SQL statement. The two forms of a match: docs/adr/0004-search-in-postgresql.md.
 """
 
 from sqlalchemy import ColumnElement, bindparam
