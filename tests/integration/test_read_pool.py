@@ -9,7 +9,7 @@ import pytest
 
 from swiftpaste.application.errors import DatabaseUnavailable
 from swiftpaste.infrastructure.persistence.read_pool import ReadPool, ReadPoolOptions
-from tests.conftest import free_port
+from tests.conftest import eventually, free_port
 
 
 def options(database_url: str, **overrides: object) -> ReadPoolOptions:
@@ -48,6 +48,15 @@ async def test_a_connection_killed_under_it_is_replaced_and_the_statement_runs(
     admin = await asyncpg.connect(database_url.replace("+asyncpg", ""))
     try:
         await admin.execute("SELECT pg_terminate_backend($1)", first[0])
+
+        async def ended() -> bool:
+            alive = await admin.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", first[0]
+            )
+            return alive == 0
+
+        # The signal is asynchronous: the backend may still answer a moment longer.
+        await eventually(ended, within=10, what="the killed backend ended")
     finally:
         await admin.close()
     second = await pool.fetch_one("SELECT pg_backend_pid()", ())
