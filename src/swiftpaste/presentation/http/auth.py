@@ -3,8 +3,7 @@
 from typing import Annotated
 
 from dishka.integrations.fastapi import FromDishka
-from fastapi import APIRouter, Depends, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Depends, Form, Response, status
 from pydantic import BaseModel, EmailStr, Field
 
 from swiftpaste.application.auth.log_in import LogIn, LogInCommand
@@ -14,6 +13,7 @@ from swiftpaste.application.auth.register_user import RegisterUser, RegisterUser
 from swiftpaste.application.auth.tokens import TokenPair
 from swiftpaste.domain.users import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from swiftpaste.presentation.http.rate_limit import rate_limit
+from swiftpaste.presentation.http.request_models import RequestModel
 from swiftpaste.presentation.http.routing import RequestScopedRoute
 from swiftpaste.presentation.http.security import CurrentUser
 from swiftpaste.presentation.http.users_schemas import UserRead
@@ -27,14 +27,22 @@ _guarded = [Depends(rate_limit("write"))]
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-class RegisterRequest(BaseModel):
+class RegisterRequest(RequestModel):
     email: EmailStr
     username: str = Field(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
     password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(RequestModel):
     refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class LoginForm(RequestModel):
+    """The OAuth2 password form, as Swagger UI's *Authorize* button sends it."""
+
+    username: str = Field(description="The account's email or username.")
+    password: str
+    grant_type: str | None = Field(default=None, pattern="^password$")
 
 
 class TokenResponse(BaseModel):
@@ -63,7 +71,7 @@ async def register(body: RegisterRequest, register_user: FromDishka[RegisterUser
 
 @router.post("/jwt/login", dependencies=_guarded)
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Form()],
     log_in: FromDishka[LogIn],
     response: Response,
 ) -> TokenResponse:

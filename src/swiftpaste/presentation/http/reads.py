@@ -12,7 +12,7 @@ from dishka import AsyncContainer
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from swiftpaste.application.errors import InvalidQuery
 from swiftpaste.application.ports.snippets import Representation
@@ -29,6 +29,7 @@ from swiftpaste.presentation.http.rate_limit import (
     bearer_token,
     rate_limit_headers,
 )
+from swiftpaste.presentation.http.request_models import RequestModel
 from swiftpaste.presentation.http.snippet_schemas import MAX_VERSION, SnippetResponse
 
 SNIPPET_PATH = "/v1/api/snippet/{short_id}"
@@ -36,7 +37,7 @@ RAW_PATH = SNIPPET_PATH + "/raw"
 _JSON = "application/json"
 
 
-class ReadParams(BaseModel):
+class ReadParams(RequestModel):
     """The query of a read."""
 
     model_config = ConfigDict(frozen=True)

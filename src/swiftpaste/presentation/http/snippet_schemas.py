@@ -21,6 +21,7 @@ from swiftpaste.domain.snippets import (
     SnippetVersion,
     Visibility,
 )
+from swiftpaste.presentation.http.request_models import RequestModel
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -37,7 +38,7 @@ Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX_LENGTH)]
 Language = Annotated[str, Field(min_length=1, max_length=LANGUAGE_MAX_LENGTH)]
 
 
-class SnippetCreate(BaseModel):
+class SnippetCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title
@@ -47,7 +48,7 @@ class SnippetCreate(BaseModel):
     expires_at: Annotated[datetime | None, AfterValidator(_aware)] = None
 
 
-class SnippetUpdate(BaseModel):
+class SnippetUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title | None = None
@@ -56,7 +57,7 @@ class SnippetUpdate(BaseModel):
     language: Language | None = None
 
 
-class ShareRequest(BaseModel):
+class ShareRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     ttl_seconds: int | None = Field(default=None, description="Share window; default a setting.")

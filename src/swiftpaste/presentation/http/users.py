@@ -2,10 +2,11 @@
 
 from dishka.integrations.fastapi import FromDishka
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from swiftpaste.application.auth.update_profile import UpdateProfile, UpdateProfileCommand
 from swiftpaste.domain.users import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from swiftpaste.presentation.http.request_models import RequestModel
 from swiftpaste.presentation.http.routing import RequestScopedRoute
 from swiftpaste.presentation.http.security import CurrentUser
 from swiftpaste.presentation.http.users_schemas import UserRead
@@ -13,7 +14,7 @@ from swiftpaste.presentation.http.users_schemas import UserRead
 router = APIRouter(prefix="/users", tags=["users"], route_class=RequestScopedRoute)
 
 
-class ProfileUpdate(BaseModel):
+class ProfileUpdate(RequestModel):
     username: str | None = Field(
         default=None, min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_-]+$"
     )
