@@ -21,6 +21,7 @@ from swiftpaste.main.settings import Settings, load_settings
 from swiftpaste.presentation.http import auth, health, reads, search, snippets, users
 from swiftpaste.presentation.http.body_limit import BodyLimitMiddleware
 from swiftpaste.presentation.http.errors import install_error_handlers, unavailable_handler
+from swiftpaste.presentation.http.header_limit import HeaderLimitMiddleware
 from swiftpaste.presentation.http.metrics import HTTP_METRICS
 from swiftpaste.presentation.http.middleware import RequestContextMiddleware, access_logger
 from swiftpaste.presentation.http.rate_limit import rate_limit_exceeded_handler
@@ -124,6 +125,11 @@ def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False
     # The request scope is opened by the routes that need one (RequestScopedRoute).
     app.state.dishka_container = container
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.request_body_limit)
+    app.add_middleware(
+        HeaderLimitMiddleware,
+        max_headers=settings.max_request_headers,
+        max_header_bytes=settings.max_request_header_bytes,
+    )
     # Around everything, the catch-all 500 included: it sees every request and response.
     app.around_stack = partial(
         RequestContextMiddleware,

@@ -310,6 +310,19 @@ class Settings(BaseSettings):
             " 6 x `SNIPPET_MAX_CONTENT_BYTES` + 64 KiB, room for JSON escaping."
         ),
     )
+    max_request_headers: int = Field(
+        default=100,
+        ge=10,
+        description="Most header fields a request may carry; more are refused (431).",
+    )
+    max_request_header_bytes: int = Field(
+        default=32 * 1024,
+        ge=1024,
+        description=(
+            "Largest total size of a request's header names and values, in bytes;"
+            " larger headers are refused (431)."
+        ),
+    )
     cache_ttl_seconds: int = Field(
         default=300,
         ge=1,

@@ -1,5 +1,6 @@
 """The error envelope, and the one table that maps application errors to HTTP."""
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope, Send
 
 from swiftpaste.application.errors import (
     AccountDisabled,
@@ -87,6 +89,39 @@ def request_id_of(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
 
+def envelope(code: str, message: str, details: Any, request_id: str | None) -> dict[str, Any]:
+    """The body of every error answer."""
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "details": details,
+            "requestId": request_id,
+        },
+    }
+
+
+async def send_error(scope: Scope, send: Send, status: int, code: str, message: str) -> None:
+    """The envelope, sent by plain ASGI middleware that refuses a request before routing.
+
+    The request context middleware around it adds the request id and security headers.
+    """
+    request_id = scope.get("state", {}).get("request_id")
+    body = json.dumps(envelope(code, message, None, request_id)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        },
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 def error_response(
     request: Request,
     status: int,
@@ -96,14 +131,7 @@ def error_response(
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     request_id = request_id_of(request)
-    body = {
-        "error": {
-            "code": code,
-            "message": message,
-            "details": jsonable_encoder(details),
-            "requestId": request_id,
-        },
-    }
+    body = envelope(code, message, jsonable_encoder(details), request_id)
     all_headers = dict(headers or {})
     if request_id:
         all_headers["X-Request-Id"] = request_id
