@@ -28,6 +28,23 @@ async def test_wrong_method_gets_the_envelope(client: httpx.AsyncClient) -> None
     _assert_envelope(await client.delete("/auth/register"), 405, "method_not_allowed")
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/users/me", "GET, PATCH"),
+        ("POST", "/v1/api/snippet/aB3dE5fG", "GET, PUT, DELETE"),
+        ("PATCH", "/v1/api/snippet/", "GET, POST"),
+        ("GET", "/auth/register", "POST"),
+    ],
+)
+async def test_a_wrong_method_lists_every_method_of_the_path(
+    client: httpx.AsyncClient, method: str, path: str, allowed: str
+) -> None:
+    response = await client.request(method, path)
+    _assert_envelope(response, 405, "method_not_allowed")
+    assert response.headers["Allow"] == allowed
+
+
 async def test_malformed_json_gets_the_envelope(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/auth/register",

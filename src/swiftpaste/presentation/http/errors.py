@@ -11,6 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import Scope, Send
 
 from swiftpaste.application.errors import (
@@ -176,18 +177,37 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     return error_response(request, 422, "validation_error", message, details)
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the application answers on the request's path.
+
+    Starlette's 405 names the methods of the first route whose path matched; a path
+    served by several routes (GET and PATCH of /users/me) needs all of them.
+    """
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+
+
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     code = _HTTP_CODES.get(error.status_code, "http_error")
+    headers = dict(getattr(error, "headers", None) or {})
     if error.status_code == 404 and error.detail == "Not Found":  # noqa: PLR2004
         message = f"no route matches {request.method} {request.url.path}"
     elif error.status_code == 405:  # noqa: PLR2004
         message = f"method {request.method} is not allowed on {request.url.path}"
+        headers["Allow"] = ", ".join(allowed_methods(request))
     else:
         message = str(error.detail)
-    return error_response(
-        request, error.status_code, code, message, headers=getattr(error, "headers", None)
-    )
+    return error_response(request, error.status_code, code, message, headers=headers)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
