@@ -12,6 +12,7 @@ from swiftpaste.application.auth.refresh_session import RefreshSession, RefreshS
 from swiftpaste.application.auth.register_user import RegisterUser, RegisterUserCommand
 from swiftpaste.application.auth.tokens import TokenPair
 from swiftpaste.domain.users import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from swiftpaste.presentation.http.errors import error_responses
 from swiftpaste.presentation.http.rate_limit import rate_limit
 from swiftpaste.presentation.http.request_models import RequestModel
 from swiftpaste.presentation.http.routing import RequestScopedRoute
@@ -60,7 +61,12 @@ class TokenResponse(BaseModel):
         )
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, dependencies=_guarded)
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=_guarded,
+    responses=error_responses(409, 413, 422, 429, 503),
+)
 async def register(body: RegisterRequest, register_user: FromDishka[RegisterUser]) -> UserRead:
     """Open an account. Email and username must be unused (case-insensitively)."""
     user = await register_user(
@@ -69,7 +75,9 @@ async def register(body: RegisterRequest, register_user: FromDishka[RegisterUser
     return UserRead.of(user)
 
 
-@router.post("/jwt/login", dependencies=_guarded)
+@router.post(
+    "/jwt/login", dependencies=_guarded, responses=error_responses(401, 403, 413, 422, 429, 503)
+)
 async def login(
     form: Annotated[LoginForm, Form()],
     log_in: FromDishka[LogIn],
@@ -81,7 +89,9 @@ async def login(
     return TokenResponse.of(pair)
 
 
-@router.post("/jwt/refresh", dependencies=_guarded)
+@router.post(
+    "/jwt/refresh", dependencies=_guarded, responses=error_responses(401, 413, 422, 429, 503)
+)
 async def refresh(
     body: RefreshRequest, refresh_session: FromDishka[RefreshSession], response: Response
 ) -> TokenResponse:
@@ -91,7 +101,9 @@ async def refresh(
     return TokenResponse.of(pair)
 
 
-@router.post("/jwt/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/jwt/logout", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, 503)
+)
 async def logout(caller: CurrentUser, log_out: FromDishka[LogOut]) -> None:
     """End this login: the access token stops working at once, its refresh tokens too."""
     await log_out(caller.claims)

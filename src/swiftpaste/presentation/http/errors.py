@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import Scope, Send
@@ -84,6 +85,80 @@ _HTTP_CODES = {
     429: "rate_limited",
     503: "service_unavailable",
 }
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int] = Field(description="Where: `body`, `query` or `path`, then the field.")
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    code: str = Field(description="What went wrong, for programs: see the table of errors.")
+    message: str = Field(description="What went wrong, for people.")
+    details: list[ValidationIssue] | dict[str, Any] | None = Field(
+        description=(
+            "Each problem of a 422 `validation_error`; the policy and wait of a 429;"
+            " null otherwise."
+        ),
+    )
+    request_id: str | None = Field(
+        alias="requestId", description="The request's `X-Request-Id`, as the logs name it."
+    )
+
+
+class ErrorEnvelope(BaseModel):
+    """Every error answer of the API."""
+
+    error: ErrorBody
+
+
+_ENVELOPE_REF = "#/components/schemas/ErrorEnvelope"
+
+ERROR_DESCRIPTIONS: Mapping[int, str] = {
+    401: "Missing, invalid, expired or revoked token, or wrong credentials.",
+    403: "Not allowed: a disabled account, a wrong current password, not the owner.",
+    404: "No such snippet or version, or not one the caller may see.",
+    409: "The email or username is taken.",
+    410: "The version's share window has closed.",
+    413: "The body or the content is too large.",
+    422: "The input is invalid; nothing changed.",
+    429: "A rate-limit budget is spent; retry after `Retry-After` seconds.",
+    503: "PostgreSQL (or, for some routes, Redis) is unavailable; retry shortly.",
+}
+
+
+def _envelope_answer(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": _ENVELOPE_REF}}},
+    }
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route gives, for its OpenAPI `responses`."""
+    return {status: _envelope_answer(ERROR_DESCRIPTIONS[status]) for status in statuses}
+
+
+def describe_errors(document: dict[str, Any]) -> None:
+    """Complete an OpenAPI document: the envelope's schema; the envelope as the answer to
+    FastAPI's own validation errors, and as every operation's `default` answer."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    envelope_schema = ErrorEnvelope.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(envelope_schema.pop("$defs"))
+    schemas["ErrorEnvelope"] = envelope_schema
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    for methods in document.get("paths", {}).values():
+        for operation in methods.values():
+            responses = operation.setdefault("responses", {})
+            if "HTTPValidationError" in str(responses.get("422", "")):
+                responses["422"] = _envelope_answer(ERROR_DESCRIPTIONS[422])
+            responses["default"] = _envelope_answer(
+                "Any other error (400, 405, 431, 500), in the same envelope."
+            )
 
 
 def request_id_of(request: Request) -> str | None:

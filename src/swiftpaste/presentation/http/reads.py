@@ -23,6 +23,7 @@ from swiftpaste.application.snippets.read_snippet import (
 )
 from swiftpaste.domain.errors import SnippetNotFound
 from swiftpaste.domain.snippets import is_short_id
+from swiftpaste.presentation.http.errors import error_responses
 from swiftpaste.presentation.http.rate_limit import (
     TrustedProxies,
     address_budget,
@@ -110,7 +111,7 @@ async def _read(request: Request, short_id: str, representation: Representation)
     )
 
 
-router = APIRouter(tags=["snippets"])
+router = APIRouter(tags=["snippets"], responses=error_responses(401, 404, 410, 422, 429, 503))
 
 
 @router.get(

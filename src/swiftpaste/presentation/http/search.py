@@ -25,6 +25,7 @@ from swiftpaste.application.search.search_snippets import (
     SearchSnippetsQuery,
 )
 from swiftpaste.application.snippets.read_models import Page
+from swiftpaste.presentation.http.errors import error_responses
 from swiftpaste.presentation.http.rate_limit import rate_limit
 from swiftpaste.presentation.http.request_models import RequestModel
 from swiftpaste.presentation.http.routing import RequestScopedRoute
@@ -107,6 +108,7 @@ class SearchParams(RequestModel):
     response_model=SearchPage,
     response_class=JSONResponse,
     dependencies=[Depends(rate_limit("read"))],
+    responses=error_responses(401, 422, 429, 503),
 )
 async def search_snippets(
     reader: ReaderId,
