@@ -4,7 +4,7 @@ from typing import Annotated
 
 from dishka.integrations.fastapi import FromDishka
 from fastapi import APIRouter, Depends, Form, Response, status
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from swiftpaste.application.auth.log_in import LogIn, LogInCommand
 from swiftpaste.application.auth.log_out import LogOut
@@ -12,6 +12,7 @@ from swiftpaste.application.auth.refresh_session import RefreshSession, RefreshS
 from swiftpaste.application.auth.register_user import RegisterUser, RegisterUserCommand
 from swiftpaste.application.auth.tokens import TokenPair
 from swiftpaste.domain.users import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from swiftpaste.presentation.http.emails import EmailAddress, login_identifier
 from swiftpaste.presentation.http.errors import error_responses
 from swiftpaste.presentation.http.rate_limit import rate_limit
 from swiftpaste.presentation.http.request_models import RequestModel
@@ -29,7 +30,7 @@ _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class RegisterRequest(RequestModel):
-    email: EmailStr
+    email: EmailAddress
     username: str = Field(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
     password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
 
@@ -41,7 +42,9 @@ class RefreshRequest(RequestModel):
 class LoginForm(RequestModel):
     """The OAuth2 password form, as Swagger UI's *Authorize* button sends it."""
 
-    username: str = Field(description="The account's email or username.")
+    username: Annotated[str, AfterValidator(login_identifier)] = Field(
+        description="The account's email or username."
+    )
     password: str
     grant_type: str | None = Field(default=None, pattern="^password$")
 
