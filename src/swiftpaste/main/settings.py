@@ -110,6 +110,19 @@ class Settings(BaseSettings):
     redis_max_connections: int = Field(
         default=100, ge=1, description="Redis connections per process."
     )
+    redis_breaker_failures: int = Field(
+        default=3,
+        ge=1,
+        description=(
+            "Failed Redis calls in a row after which a process stops calling Redis (its"
+            " circuit breaker opens): rate limits are then kept per process."
+        ),
+    )
+    redis_breaker_probe_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="While the breaker is open, how often a PING asks whether Redis is back.",
+    )
 
     kafka_bootstrap_servers: str = Field(description="Kafka brokers: `host:port[,host:port…]`.")
     kafka_client_id: str = Field(
