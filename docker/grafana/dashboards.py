@@ -626,9 +626,9 @@ def rate_limiting_dashboard() -> dict[str, Any]:
     )
     layout.add(
         stat(
-            "Unchecked (fail-open) in the range",
-            "Requests let through because Redis did not answer.",
-            "sum(increase(rate_limit_fail_open_total[$__range]))",
+            "Decided per process in the range",
+            "Requests limited by the API process's own buckets because Redis did not answer.",
+            "sum(increase(rate_limit_local_total[$__range]))",
         ),
         12,
         4,
@@ -664,18 +664,28 @@ def rate_limiting_dashboard() -> dict[str, Any]:
     )
     layout.add(
         timeseries(
-            "Fail-open",
-            "Redis unreachable: requests pass unchecked rather than fail.",
-            [target(f"sum(rate(rate_limit_fail_open_total[{RATE}]))", "fail-open")],
+            "Decided per process",
+            "Redis unreachable: each API process limits with its own buckets.",
+            [target(f"sum(rate(rate_limit_local_total[{RATE}]))", "per process")],
             "reqps",
         ),
-        24,
+        12,
+        7,
+    )
+    layout.add(
+        timeseries(
+            "Redis breakers open",
+            "Processes that stopped calling Redis after failures in a row.",
+            [target('sum(breaker_open{dependency="redis"})', "open")],
+            "short",
+        ),
+        12,
         7,
     )
     return dashboard(
         "swiftpaste-rate-limiting",
         "SwiftPaste / Rate limiting",
-        "Token buckets in Redis: refusals by policy and route, and fail-open.",
+        "Token buckets in Redis: refusals by policy and route, and limits kept per process.",
         layout,
     )
 

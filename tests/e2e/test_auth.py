@@ -95,6 +95,54 @@ async def test_register_rejects_bad_input_with_the_envelope(client: httpx.AsyncC
     assert login.status_code == 401
 
 
+async def test_an_email_domain_is_one_account_however_it_is_spelled(
+    client: httpx.AsyncClient,
+) -> None:
+    name = unique_username()
+    domain = f"b\u00fccher-{name[-6:]}.example"  # bücher-…: an internationalised domain
+    ascii_domain = domain.encode("idna").decode()  # xn--bcher-…: the same one, as IDNA
+    registered = await client.post(
+        "/auth/register",
+        json={"email": f"{name}@{domain.upper()}", "username": name, "password": TEST_PASSWORD},
+    )
+    assert registered.status_code == 201, registered.text
+    assert registered.json()["email"] == f"{name}@{domain}"
+    again = await client.post(
+        "/auth/register",
+        json={"email": f"{name}@{ascii_domain}", "username": name + "x", "password": TEST_PASSWORD},
+    )
+    assert again.status_code == 409
+    assert _error_code(again) == "email_taken"
+    full_width = "".join(chr(ord(c) + 0xFEE0) if c.isalpha() and c.isascii() else c for c in domain)
+    for spelling in (ascii_domain, full_width, domain.upper()):
+        login = await client.post(
+            "/auth/jwt/login", data={"username": f"{name}@{spelling}", "password": TEST_PASSWORD}
+        )
+        assert login.status_code == 200, spelling
+
+
+async def test_an_email_domain_that_mixes_scripts_is_refused(client: httpx.AsyncClient) -> None:
+    name = unique_username()
+    look_alike = "ex\u0430mple.com"  # a Cyrillic a among Latin letters
+    response = await client.post(
+        "/auth/register",
+        json={"email": f"{name}@{look_alike}", "username": name, "password": TEST_PASSWORD},
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert error["details"][0]["loc"] == ["body", "email"]
+    assert "mixes scripts" in error["message"]
+    # Whole names in one script, and the mixes Japanese names use, are welcome.
+    for domain in ("\u043f\u0440\u0438\u043c\u0435\u0440.ru", "\u65e5\u672c\u3054.jp"):
+        other = unique_username()
+        accepted = await client.post(
+            "/auth/register",
+            json={"email": f"{other}@{domain}", "username": other, "password": TEST_PASSWORD},
+        )
+        assert accepted.status_code == 201, (domain, accepted.text)
+
+
 async def test_login_by_email_or_username_returns_a_token_pair(
     client: httpx.AsyncClient, account: Account
 ) -> None:

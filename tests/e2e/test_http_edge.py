@@ -3,6 +3,7 @@
 import re
 
 import httpx
+import jsonschema
 import pytest
 from fastapi import FastAPI
 
@@ -26,6 +27,23 @@ async def test_unknown_route_gets_the_envelope(client: httpx.AsyncClient) -> Non
 
 async def test_wrong_method_gets_the_envelope(client: httpx.AsyncClient) -> None:
     _assert_envelope(await client.delete("/auth/register"), 405, "method_not_allowed")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/users/me", "GET, PATCH"),
+        ("POST", "/v1/api/snippet/aB3dE5fG", "GET, PUT, DELETE"),
+        ("PATCH", "/v1/api/snippet/", "GET, POST"),
+        ("GET", "/auth/register", "POST"),
+    ],
+)
+async def test_a_wrong_method_lists_every_method_of_the_path(
+    client: httpx.AsyncClient, method: str, path: str, allowed: str
+) -> None:
+    response = await client.request(method, path)
+    _assert_envelope(response, 405, "method_not_allowed")
+    assert response.headers["Allow"] == allowed
 
 
 async def test_malformed_json_gets_the_envelope(client: httpx.AsyncClient) -> None:
@@ -120,3 +138,61 @@ async def test_openapi_and_docs_are_served(client: httpx.AsyncClient) -> None:
     )
     assert (await client.get("/docs")).status_code == 200
     assert (await client.get("/redoc")).status_code == 200
+
+
+SNIPPET = "/v1/api/snippet"
+ERROR_ANSWERS: dict[tuple[str, str], set[int]] = {
+    ("post", "/auth/register"): {409, 413, 422, 429, 503},
+    ("post", "/auth/jwt/login"): {401, 403, 413, 422, 429, 503},
+    ("post", "/auth/jwt/refresh"): {401, 413, 422, 429, 503},
+    ("post", "/auth/jwt/logout"): {401, 503},
+    ("get", "/users/me"): {401, 503},
+    ("patch", "/users/me"): {401, 403, 409, 413, 422, 503},
+    ("post", f"{SNIPPET}/"): {401, 413, 422, 429, 503},
+    ("get", f"{SNIPPET}/"): {401, 422, 429, 503},
+    ("get", f"{SNIPPET}/search"): {401, 422, 429, 503},
+    ("get", f"{SNIPPET}/{{short_id}}"): {401, 404, 410, 422, 429, 503},
+    ("get", f"{SNIPPET}/{{short_id}}/raw"): {401, 404, 410, 422, 429, 503},
+    ("get", f"{SNIPPET}/{{short_id}}/versions"): {401, 404, 422, 429, 503},
+    ("put", f"{SNIPPET}/{{snippet_id}}"): {401, 403, 404, 413, 422, 429, 503},
+    ("delete", f"{SNIPPET}/{{snippet_id}}"): {401, 403, 404, 422, 429, 503},
+    ("post", f"{SNIPPET}/{{snippet_id}}/share"): {401, 403, 404, 413, 422, 429, 503},
+}
+
+
+async def test_the_openapi_document_lists_each_routes_error_answers_as_the_envelope(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    envelope = {"$ref": "#/components/schemas/ErrorEnvelope"}
+    for (method, path), statuses in ERROR_ANSWERS.items():
+        responses = document["paths"][path][method]["responses"]
+        errors = {int(status) for status in responses if status[0] in "45"}
+        assert errors == statuses, f"{method.upper()} {path}"
+        for status in [*map(str, statuses), "default"]:
+            assert responses[status]["content"] == {"application/json": {"schema": envelope}}
+    for methods in document["paths"].values():
+        for operation in methods.values():
+            assert operation["responses"]["default"]["content"]["application/json"] == {
+                "schema": envelope
+            }
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    assert set(schemas["ErrorEnvelope"]["properties"]) == {"error"}
+    assert set(schemas["ErrorBody"]["properties"]) == {"code", "message", "details", "requestId"}
+
+
+async def test_real_error_answers_match_the_documented_schema(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    schema = {"$ref": "#/components/schemas/ErrorEnvelope", "components": document["components"]}
+    answers = [
+        await client.post("/auth/register", json={"email": "nope"}),  # 422, with details
+        await client.get(f"{SNIPPET}/aB3dE5fG"),  # 404
+        await client.get("/users/me"),  # 401
+        await client.delete("/users/me", headers=account.auth),  # 405
+    ]
+    for answer in answers:
+        assert answer.status_code >= 400
+        jsonschema.validate(answer.json(), schema)

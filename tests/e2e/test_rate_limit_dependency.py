@@ -21,7 +21,8 @@ from swiftpaste.application.ports.rate_limit import (
     RateLimits,
 )
 from swiftpaste.application.ports.security import AccessClaims, AccessTokenCodec
-from swiftpaste.infrastructure.cache.client import RedisOptions, make_redis
+from swiftpaste.infrastructure.cache.breaker import CircuitBreaker
+from swiftpaste.infrastructure.cache.client import RedisOptions, make_redis, make_redis_breaker
 from swiftpaste.infrastructure.cache.rate_limiter import RedisRateLimiter
 from swiftpaste.infrastructure.security.tokens import JwtAccessTokenCodec
 from swiftpaste.presentation.http.errors import install_error_handlers
@@ -59,8 +60,12 @@ def make_container(redis_url: str, budgets: Budgets) -> AsyncContainer:
         yield client
         await client.aclose()
 
+    def breaker(client: Redis) -> CircuitBreaker:
+        return make_redis_breaker(client, failures_to_open=3, probe_interval_seconds=1.0)
+
     provider = Provider(scope=Scope.APP)
     provider.provide(redis)
+    provider.provide(breaker)
     provider.provide(RedisRateLimiter, provides=RateLimiter)
     provider.provide(lambda: JwtAccessTokenCodec(SECRET), provides=AccessTokenCodec)
     provider.from_context(provides=RateLimits)

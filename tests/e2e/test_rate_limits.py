@@ -1,12 +1,18 @@
-"""Rate limits on the real API: budgets per user or address, headers, 429, fail-open."""
+"""Rate limits on the real API: budgets per user or address, headers, 429, and limits that
+hold (per process) while Valkey is stopped or paused."""
 
+import os
+import signal
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from swiftpaste.devstack.embedded import EmbeddedStack
 from swiftpaste.main.api import make_api
 from tests.conftest import Servers
 from tests.e2e.conftest import make_settings, register_and_log_in
@@ -103,18 +109,79 @@ async def test_login_attempts_spend_the_write_budget(limited: httpx.AsyncClient)
     assert statuses == [401, 401, 401, 401, 429]
 
 
-async def test_limits_fail_open_while_valkey_is_down(
-    limited: httpx.AsyncClient, client: httpx.AsyncClient, servers: Servers
+@contextmanager
+def valkey_away(stack: EmbeddedStack, outage: str) -> Iterator[None]:
+    """Valkey stopped (connections refused) or paused (connections hang: SIGSTOP)."""
+    pid = stack.valkey.pid()
+    assert pid is not None
+    if outage == "stopped":
+        stack.valkey.stop()
+    else:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        if outage == "stopped":
+            stack.valkey.start()
+        else:
+            os.kill(pid, signal.SIGCONT)
+
+
+# With these settings a read paid about 0.1 s with Valkey stopped and 0.4 s with it paused
+# before the circuit breaker; with it open, a read costs a few milliseconds.
+MEAN_READ_SECONDS = 0.05
+
+
+@pytest.mark.embedded
+@pytest.mark.parametrize("outage", ["stopped", "paused"])
+async def test_with_valkey_away_limits_hold_and_reads_stay_fast(
+    limited: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    servers: Servers,
+    outage: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     stack = servers.require_stack()
     owner = await register_and_log_in(client)
     created = await client.post(
         f"{SNIPPETS}/", json={"title": "t", "content": "c"}, headers=owner.auth
     )
-    short_id = created.json()["short_id"]
-    stack.valkey.stop()
-    try:
-        statuses = [(await limited.get(f"{SNIPPETS}/{short_id}")).status_code for _ in range(8)]
-    finally:
-        stack.valkey.start()
-    assert statuses == [200] * 8
+    path = f"{SNIPPETS}/{created.json()['short_id']}"
+
+    def from_client(address: str) -> dict[str, str]:
+        return {"X-Forwarded-For": address}
+
+    with valkey_away(stack, outage):
+        # The first reads pay Valkey's timeouts, until the circuit breaker opens.
+        for number in range(3):
+            first = await limited.get(path, headers=from_client(f"198.51.100.{number}"))
+            assert first.status_code == 200
+        seconds = []
+        for number in range(6):
+            started = time.perf_counter()
+            read = await limited.get(path, headers=from_client(f"203.0.113.{number}"))
+            seconds.append(time.perf_counter() - started)
+            assert read.status_code == 200
+        # One client's read budget, now kept by this process.
+        remaining = []
+        for _ in range(5):
+            read = await limited.get(path, headers=from_client("192.0.2.7"))
+            assert read.status_code == 200
+            remaining.append(int(read.headers["RateLimit-Remaining"]))
+        refused = await limited.get(path, headers=from_client("192.0.2.7"))
+        logins = [
+            (
+                await limited.post(
+                    "/auth/jwt/login", data={"username": "nobody", "password": "guess-guess"}
+                )
+            ).status_code
+            for _ in range(5)
+        ]
+
+    assert sum(seconds) / len(seconds) < MEAN_READ_SECONDS, seconds
+    assert remaining == [4, 3, 2, 1, 0]
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert logins == [401, 401, 401, 401, 429]
+    assert "circuit breaker open" in caplog.text

@@ -1,6 +1,8 @@
-"""RedisRateLimiter against a real Valkey: the bucket, refill, atomicity, expiry, fail-open."""
+"""RedisRateLimiter against a real Valkey: the bucket, refill, atomicity, expiry, and the
+per-process buckets and circuit breaker that take over while Valkey is away."""
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -9,7 +11,8 @@ from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
 from swiftpaste.application.ports.rate_limit import RateLimitPolicy
-from swiftpaste.infrastructure.cache.client import RedisOptions, make_redis
+from swiftpaste.infrastructure.cache.breaker import CircuitBreaker
+from swiftpaste.infrastructure.cache.client import RedisOptions, make_redis, make_redis_breaker
 from swiftpaste.infrastructure.cache.rate_limiter import RedisRateLimiter
 from tests.conftest import Servers
 
@@ -36,9 +39,30 @@ async def redis(servers: Servers) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
+def breaker_for(client: Redis, probe_interval_seconds: float = 0.2) -> CircuitBreaker:
+    return make_redis_breaker(
+        client, failures_to_open=3, probe_interval_seconds=probe_interval_seconds
+    )
+
+
 @pytest.fixture
-def limiter(redis: Redis) -> RedisRateLimiter:
-    return RedisRateLimiter(redis)
+async def breaker(redis: Redis) -> AsyncIterator[CircuitBreaker]:
+    opened = breaker_for(redis)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def limiter(redis: Redis, breaker: CircuitBreaker) -> RedisRateLimiter:
+    return RedisRateLimiter(redis, breaker)
+
+
+async def closes_within(breaker: CircuitBreaker, seconds: float) -> bool:
+    for _ in range(round(seconds / 0.05)):
+        if not breaker.is_open:
+            return True
+        await asyncio.sleep(0.05)
+    return not breaker.is_open
 
 
 def fresh_key() -> str:
@@ -147,34 +171,44 @@ async def test_slow_policy_key_lives_no_longer_than_a_refill(
     assert 0 < await redis.pttl(RedisRateLimiter.bucket_key(key, policy)) <= 1000
 
 
-async def test_valkey_stopped_fails_open_and_recovers(
-    servers: Servers, limiter: RedisRateLimiter
+async def test_with_valkey_stopped_the_process_buckets_limit_and_redis_takes_over_again(
+    servers: Servers, limiter: RedisRateLimiter, breaker: CircuitBreaker
 ) -> None:
     stack = servers.require_stack()
-    policy = RateLimitPolicy("write", capacity=1, refill_per_second=NO_REFILL)
-    fail_open_before = sample("rate_limit_fail_open_total")
+    policy = RateLimitPolicy("write", capacity=2, refill_per_second=NO_REFILL)
+    local_before = sample("rate_limit_local_total")
+    opened_before = sample("breaker_opened_total", {"dependency": "redis"})
 
     stack.valkey.stop()
     try:
-        decisions = [await limiter.hit(fresh_key(), policy) for _ in range(3)]
-        same_key = fresh_key()
-        decisions += [await limiter.hit(same_key, policy) for _ in range(3)]
+        key = fresh_key()
+        decisions = [await limiter.hit(key, policy) for _ in range(3)]
+        assert breaker.is_open
+        assert sample("breaker_open", {"dependency": "redis"}) == 1
+        other = await limiter.hit(fresh_key(), policy)
     finally:
         stack.valkey.start()
 
-    assert all(decision.allowed for decision in decisions)
-    assert {decision.limit for decision in decisions} == {1}
-    assert sample("rate_limit_fail_open_total") == fail_open_before + 6
+    # The same bucket, kept in this process: honest headers, then a refusal.
+    assert [d.allowed for d in decisions] == [True, True, False]
+    assert [d.remaining for d in decisions] == [1, 0, 0]
+    assert {d.limit for d in decisions} == {2}
+    assert decisions[2].retry_after_seconds > 0
+    assert other.allowed
+    assert sample("rate_limit_local_total") == local_before + 4
+    assert sample("breaker_opened_total", {"dependency": "redis"}) == opened_before + 1
 
-    # Back to limiting once Valkey is back, though its script cache is empty now.
+    # The probe closes the breaker once Valkey answers; Redis decides again, though its
+    # script cache is empty now.
+    assert await closes_within(breaker, seconds=5)
+    assert sample("breaker_open", {"dependency": "redis"}) == 0
     key = fresh_key()
-    assert (await limiter.hit(key, policy)).allowed
-    assert not (await limiter.hit(key, policy)).allowed
-    assert sample("rate_limit_fail_open_total") == fail_open_before + 6
+    assert (await limiter.hit(key, policy)).remaining == 1
+    assert sample("rate_limit_local_total") == local_before + 4
 
 
-async def test_redis_timeout_fails_open() -> None:
-    """A server that accepts connections and never answers: the client's timeout fires."""
+async def test_a_redis_that_never_answers_costs_nothing_once_the_breaker_is_open() -> None:
+    """A server that accepts connections and never answers (as a paused Valkey does)."""
     connections: list[asyncio.StreamWriter] = []
 
     async def never_answer(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -183,13 +217,21 @@ async def test_redis_timeout_fails_open() -> None:
     server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     client = redis_client(f"redis://127.0.0.1:{port}/0", timeout=0.05, retries=0)
+    breaker = breaker_for(client, probe_interval_seconds=60)
+    limiter = RedisRateLimiter(client, breaker)
+    policy = RateLimitPolicy("read", capacity=5, refill_per_second=NO_REFILL)
+    key = fresh_key()
     try:
-        fail_open_before = sample("rate_limit_fail_open_total")
-        policy = RateLimitPolicy("read", capacity=1, refill_per_second=NO_REFILL)
-        decision = await asyncio.wait_for(RedisRateLimiter(client).hit(fresh_key(), policy), 2)
-        assert decision.allowed
-        assert sample("rate_limit_fail_open_total") == fail_open_before + 1
+        for _ in range(3):  # these pay the timeout, and open the breaker
+            assert (await asyncio.wait_for(limiter.hit(key, policy), 2)).allowed
+        assert breaker.is_open
+        started = time.perf_counter()
+        decisions = [await limiter.hit(key, policy) for _ in range(10)]
+        elapsed = time.perf_counter() - started
+        assert [d.allowed for d in decisions] == [True, True] + [False] * 8
+        assert elapsed < 0.05  # ten decisions, none waiting for the timeout (50 ms each)
     finally:
+        await breaker.close()
         await client.aclose()
         for writer in connections:
             writer.close()

@@ -53,7 +53,7 @@ async def test_a_connection_killed_under_it_is_replaced_and_the_statement_runs(
             alive = await admin.fetchval(
                 "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", first[0]
             )
-            return alive == 0
+            return bool(alive == 0)
 
         # The signal is asynchronous: the backend may still answer a moment longer.
         await eventually(ended, within=10, what="the killed backend ended")

@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
+from typing import Any
 
 from dishka import AsyncContainer, Provider, make_async_container
 from dishka.integrations.fastapi import FastapiProvider
@@ -20,7 +21,12 @@ from swiftpaste.main.providers import service_providers
 from swiftpaste.main.settings import Settings, load_settings
 from swiftpaste.presentation.http import auth, health, reads, search, snippets, users
 from swiftpaste.presentation.http.body_limit import BodyLimitMiddleware
-from swiftpaste.presentation.http.errors import install_error_handlers, unavailable_handler
+from swiftpaste.presentation.http.errors import (
+    describe_errors,
+    install_error_handlers,
+    unavailable_handler,
+)
+from swiftpaste.presentation.http.header_limit import HeaderLimitMiddleware
 from swiftpaste.presentation.http.metrics import HTTP_METRICS
 from swiftpaste.presentation.http.middleware import RequestContextMiddleware, access_logger
 from swiftpaste.presentation.http.rate_limit import rate_limit_exceeded_handler
@@ -57,6 +63,12 @@ class SwiftPasteApi(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         stack = super().build_middleware_stack()
         return stack if self.around_stack is None else self.around_stack(stack)
+
+    def openapi(self) -> dict[str, Any]:
+        """FastAPI's document, with every error answer in the envelope (`describe_errors`)."""
+        if self.openapi_schema is None:
+            describe_errors(super().openapi())
+        return super().openapi()
 
 
 def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False) -> FastAPI:
@@ -124,6 +136,11 @@ def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False
     # The request scope is opened by the routes that need one (RequestScopedRoute).
     app.state.dishka_container = container
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.request_body_limit)
+    app.add_middleware(
+        HeaderLimitMiddleware,
+        max_headers=settings.max_request_headers,
+        max_header_bytes=settings.max_request_header_bytes,
+    )
     # Around everything, the catch-all 500 included: it sees every request and response.
     app.around_stack = partial(
         RequestContextMiddleware,

@@ -27,6 +27,9 @@ def _serve(args: argparse.Namespace) -> None:
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
     from swiftpaste.main.multiprocess_metrics import prepare_metrics_directory  # noqa: PLC0415
+    from swiftpaste.presentation.http.server_protocol import (  # noqa: PLC0415
+        EnvelopeHttpToolsProtocol,
+    )
 
     settings = load_settings()
     workers = args.workers or settings.api_workers
@@ -40,7 +43,8 @@ def _serve(args: argparse.Namespace) -> None:
             port=args.port or settings.api_port,
             workers=workers,
             loop="uvloop",
-            http="httptools",
+            # httptools, whose refusals of unparsable requests carry the error envelope.
+            http=EnvelopeHttpToolsProtocol,
             access_log=False,
             log_config=None,
             proxy_headers=False,

@@ -110,6 +110,19 @@ class Settings(BaseSettings):
     redis_max_connections: int = Field(
         default=100, ge=1, description="Redis connections per process."
     )
+    redis_breaker_failures: int = Field(
+        default=3,
+        ge=1,
+        description=(
+            "Failed Redis calls in a row after which a process stops calling Redis (its"
+            " circuit breaker opens): rate limits are then kept per process."
+        ),
+    )
+    redis_breaker_probe_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="While the breaker is open, how often a PING asks whether Redis is back.",
+    )
 
     kafka_bootstrap_servers: str = Field(description="Kafka brokers: `host:port[,host:port…]`.")
     kafka_client_id: str = Field(
@@ -308,6 +321,19 @@ class Settings(BaseSettings):
         description=(
             "Bodies above this are refused (413) before being read in full. Empty:"
             " 6 x `SNIPPET_MAX_CONTENT_BYTES` + 64 KiB, room for JSON escaping."
+        ),
+    )
+    max_request_headers: int = Field(
+        default=100,
+        ge=10,
+        description="Most header fields a request may carry; more are refused (431).",
+    )
+    max_request_header_bytes: int = Field(
+        default=32 * 1024,
+        ge=1024,
+        description=(
+            "Largest total size of a request's header names and values, in bytes;"
+            " larger headers are refused (431)."
         ),
     )
     cache_ttl_seconds: int = Field(

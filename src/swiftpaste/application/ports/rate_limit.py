@@ -85,8 +85,9 @@ class RateLimiter(Protocol):
     async def hit(self, key: str, policy: RateLimitPolicy) -> RateLimitDecision:
         """Take one token from the bucket `key` of `policy`.
 
-        Never raises for an unreachable store: the request is allowed (fail open), since
-        refusing every request while the store is down would be a worse outage.
+        Never raises for an unreachable store: the process then decides with buckets of
+        its own, since refusing every request would be a worse outage and letting every
+        one through would lift the limits.
         """
 
     async def peek(self, key: str, policy: RateLimitPolicy) -> RateLimitDecision:

@@ -1,14 +1,19 @@
-"""RedisRateLimiter: token buckets in Redis, shared by every API replica.
+"""RedisRateLimiter: token buckets in Redis, shared by every API replica, and what decides
+while Redis is away.
 
 One Lua script spends a bucket and, in the same round trip, can check the logout denylist
 and fetch values (the read path's cached body): see `_ADMIT_SCRIPT`. Concurrent requests
 from any number of processes cannot both take the last token, and time comes from the
 Redis server, so skewed clocks on the API hosts do not matter. When Redis cannot answer,
-requests are let through (fail open) and counted.
+or the circuit breaker in front of it is open, the same buckets are kept in this
+process's memory (`ProcessBuckets`): limits hold, per process, and the RateLimit headers
+tell what those buckets hold.
 """
 
 import logging
-from collections.abc import Sequence
+import math
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from prometheus_client import Counter
@@ -16,14 +21,15 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from swiftpaste.application.ports.rate_limit import Admission, RateLimitDecision, RateLimitPolicy
+from swiftpaste.infrastructure.cache.breaker import CircuitBreaker, CircuitOpen
 from swiftpaste.infrastructure.cache.denylist import session_key, token_key
 from swiftpaste.infrastructure.metrics import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 
-RATE_LIMIT_FAIL_OPEN = Counter(
-    "rate_limit_fail_open_total",
-    "Requests let through unchecked because Redis failed or timed out.",
+RATE_LIMIT_LOCAL = Counter(
+    "rate_limit_local_total",
+    "Requests decided by the process's own buckets: Redis failed, or its breaker was open.",
 )
 RATE_LIMITED_REQUESTS = Counter(
     "rate_limited_requests_total",
@@ -91,27 +97,73 @@ class AdmitReply:
     revoked: bool | None
     values: Sequence[bytes | None]
     answered: bool = True
-    """False when Redis could not answer: the decision is a fail-open one."""
+    """False when Redis could not answer: the process's own buckets decided."""
 
 
 def _whole_seconds(milliseconds: int) -> int:
     return -(-milliseconds // 1000)
 
 
-def _fail_open(policy: RateLimitPolicy) -> RateLimitDecision:
+def _decision(
+    policy: RateLimitPolicy, remaining: int, full_in_ms: int, retry_after_ms: int
+) -> RateLimitDecision:
+    if retry_after_ms:
+        RATE_LIMITED_REQUESTS.labels(policy=policy.name).inc()
     return RateLimitDecision(
-        allowed=True,
+        allowed=not retry_after_ms,
         limit=policy.capacity,
-        remaining=policy.capacity,
-        reset_seconds=0,
-        retry_after_seconds=0,
+        remaining=remaining,
+        reset_seconds=_whole_seconds(full_in_ms),
+        retry_after_seconds=_whole_seconds(retry_after_ms),
     )
 
 
+class ProcessBuckets:
+    """The script's buckets in this process's memory, for while Redis cannot be asked.
+
+    The same arithmetic as `_ADMIT_SCRIPT` on the process's monotonic clock. At most
+    `max_buckets` are kept: past that the least recently used go, full ones first.
+    """
+
+    def __init__(
+        self, max_buckets: int = 100_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._full_at: dict[str, float] = {}
+        self._max_buckets = max_buckets
+        self._clock = clock
+
+    def hit(self, key: str, policy: RateLimitPolicy, *, spend: bool = True) -> RateLimitDecision:
+        capacity, rate = policy.capacity, policy.refill_per_second
+        now = self._clock()
+        # Popped and put back: the dict's order is then the order of last use.
+        owed = min(max(0.0, self._full_at.pop(key, now) - now), capacity / rate)
+        tokens = capacity - owed * rate
+        if tokens < 1 or not spend:
+            self._full_at[key] = now + owed
+            if tokens >= 1:
+                return _decision(policy, math.floor(tokens), max(0, math.ceil(owed * 1000)), 0)
+            retry_after_ms = math.ceil((1 - tokens) / rate * 1000)
+            return _decision(policy, 0, max(1, math.ceil(owed * 1000)), retry_after_ms)
+        owed += 1 / rate
+        self._full_at[key] = now + owed
+        self._forget_beyond_bound(now)
+        return _decision(policy, math.floor(tokens - 1), max(1, math.ceil(owed * 1000)), 0)
+
+    def _forget_beyond_bound(self, now: float) -> None:
+        if len(self._full_at) <= self._max_buckets:
+            return
+        for key in [key for key, full_at in self._full_at.items() if full_at <= now]:
+            del self._full_at[key]  # full again: the same as never seen
+        while len(self._full_at) > self._max_buckets:
+            del self._full_at[next(iter(self._full_at))]
+
+
 class RedisRateLimiter:
-    def __init__(self, redis: "Redis") -> None:
+    def __init__(self, redis: "Redis", breaker: CircuitBreaker) -> None:
         # EVALSHA; after a Redis restart (empty script cache) redis-py loads it again.
         self._admit = redis.register_script(_ADMIT_SCRIPT)
+        self._breaker = breaker
+        self._local = ProcessBuckets()
 
     @staticmethod
     def bucket_key(key: str, policy: RateLimitPolicy) -> str:
@@ -129,38 +181,33 @@ class RedisRateLimiter:
         self, admission: Admission, fetch: Sequence[str] = (), *, spend: bool = True
     ) -> AdmitReply:
         """Spend one token of the admission's bucket; check its token against the denylist
-        and GET the `fetch` keys when it is allowed. Never raises: when Redis cannot answer,
-        the request is allowed, its token unchecked (None) and nothing fetched. Without
-        `spend`, only says whether a token is there."""
+        and GET the `fetch` keys when it is allowed. Never raises: when Redis cannot answer
+        (or its breaker is open), this process's buckets decide, the token is unchecked
+        (None) and nothing is fetched. Without `spend`, only says whether a token is there."""
         policy = admission.policy
-        keys = [self.bucket_key(admission.budget_key, policy)]
+        bucket = self.bucket_key(admission.budget_key, policy)
+        keys = [bucket]
         claims = admission.claims
         if claims is not None:
             keys += (token_key(claims.token_id), session_key(claims.session_id))
         keys += fetch
         denylist_keys = 0 if claims is None else 2
+        args = [policy.capacity, policy.refill_per_second, denylist_keys, int(spend)]
         try:
-            reply = await self._admit(
-                keys=keys,
-                args=[policy.capacity, policy.refill_per_second, denylist_keys, int(spend)],
-            )
-        except RedisError as error:
-            # Fail open: a Redis outage must not become an API outage. Counted, not logged,
-            # because during an outage that would be one log line per request.
-            RATE_LIMIT_FAIL_OPEN.inc()
-            CACHE_ERRORS.inc()
+            reply = await self._breaker.call(lambda: self._admit(keys=keys, args=args))
+        except (RedisError, OSError) as error:
+            # A Redis outage must not become an API outage, nor lift the limits. Counted,
+            # not logged: the breaker logs the outage once, not once per request.
+            RATE_LIMIT_LOCAL.inc()
+            if not isinstance(error, CircuitOpen):
+                CACHE_ERRORS.inc()
             if isinstance(error, ResponseError):  # not an outage: the script or server is wrong
-                logger.exception("rate-limit script failed; allowing the request")
-            return AdmitReply(_fail_open(policy), None, [None] * len(fetch), answered=False)
+                logger.exception("rate-limit script failed; deciding in this process")
+            decision = self._local.hit(bucket, policy, spend=spend)
+            return AdmitReply(decision, None, [None] * len(fetch), answered=False)
         allowed, remaining, full_in_ms, retry_after_ms, revoked = reply[:_DECISION_FIELDS]
-        if not allowed:
-            RATE_LIMITED_REQUESTS.labels(policy=policy.name).inc()
-        decision = RateLimitDecision(
-            allowed=bool(allowed),
-            limit=policy.capacity,
-            remaining=int(remaining),
-            reset_seconds=_whole_seconds(int(full_in_ms)),
-            retry_after_seconds=_whole_seconds(int(retry_after_ms)),
+        decision = _decision(
+            policy, int(remaining), int(full_in_ms), 0 if allowed else int(retry_after_ms)
         )
         values = list(reply[_DECISION_FIELDS:])
         values += [None] * (len(fetch) - len(values))

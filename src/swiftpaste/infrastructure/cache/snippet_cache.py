@@ -6,7 +6,8 @@ Keys: `snippet:{short_id}:v{N|latest}` hold the JSON form, `...:raw` the raw con
 views, written by the views consumer. A reader notes the generation with its lookup; its
 later write lands only if no invalidation happened in between, so a slow cache-miss read
 can never put back what a concurrent edit just removed. The lookup rides on the rate
-limiter's script: admitting the request and fetching the value is one round trip.
+limiter's script: admitting the request and fetching the value is one round trip. Writes
+go through the same circuit breaker, so while Redis is away they cost nothing.
 """
 
 import logging
@@ -19,6 +20,7 @@ from redis.exceptions import RedisError
 
 from swiftpaste.application.ports.rate_limit import Admission, Admitted
 from swiftpaste.application.ports.snippets import Rendered, Representation
+from swiftpaste.infrastructure.cache.breaker import CircuitBreaker, CircuitOpen
 from swiftpaste.infrastructure.cache.rate_limiter import RedisRateLimiter
 from swiftpaste.infrastructure.metrics import CACHE_ERRORS, CACHE_HITS, CACHE_MISSES
 
@@ -103,10 +105,15 @@ def views_key(short_id: str) -> str:
 
 class RedisSnippetCache:
     def __init__(
-        self, redis: "Redis", limiter: RedisRateLimiter, generation_ttl_seconds: int
+        self,
+        redis: "Redis",
+        limiter: RedisRateLimiter,
+        breaker: CircuitBreaker,
+        generation_ttl_seconds: int,
     ) -> None:
         self._redis = redis
         self._limiter = limiter
+        self._breaker = breaker
         self._guarded_set = redis.register_script(_GUARDED_SET)
         self._generation_ttl = generation_ttl_seconds
 
@@ -149,11 +156,16 @@ class RedisSnippetCache:
     ) -> None:
         if generation is None or ttl_seconds <= 0:
             return
+        keys = [body_key(short_id, version, representation), generation_key(short_id)]
+        args: list[bytes | int] = [
+            encode_value(snippet_id, rendered, views),
+            ttl_seconds,
+            generation,
+        ]
         try:
-            await self._guarded_set(
-                keys=[body_key(short_id, version, representation), generation_key(short_id)],
-                args=[encode_value(snippet_id, rendered, views), ttl_seconds, generation],
-            )
+            await self._breaker.call(lambda: self._guarded_set(keys=keys, args=args))
+        except CircuitOpen:
+            pass  # Redis is known to be away: the breaker logged it once
         except RedisError as error:
             CACHE_ERRORS.inc()
             logger.warning("cache write failed: %s", error)
@@ -161,23 +173,28 @@ class RedisSnippetCache:
     async def invalidate(self, short_id: str, latest_version: int) -> None:
         try:
             await self.evict(short_id, latest_version)
-        except RedisError as error:
+        except (RedisError, CircuitOpen) as error:
             CACHE_ERRORS.inc()
             # The cache consumer repeats this from the event stream once Redis is back.
             logger.warning("cache invalidation failed: %s", error, extra={"short_id": short_id})
 
     async def evict(self, short_id: str, latest_version: int) -> None:
-        """Like `invalidate`, but a Redis failure is raised for the caller to retry."""
+        """Like `invalidate`, but a Redis failure (or an open breaker) is raised for the
+        caller to retry."""
         keys = [
             body_key(short_id, number, representation)
             for number in (None, *range(1, latest_version + 1))
             for representation in Representation
         ]
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(generation_key(short_id))
-            pipe.expire(generation_key(short_id), self._generation_ttl)
-            pipe.delete(*keys)
-            await pipe.execute()
+
+        async def evict_keys() -> None:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(generation_key(short_id))
+                pipe.expire(generation_key(short_id), self._generation_ttl)
+                pipe.delete(*keys)
+                await pipe.execute()
+
+        await self._breaker.call(evict_keys)
 
 
 class RedisLiveViewCounts:
@@ -187,18 +204,25 @@ class RedisLiveViewCounts:
     its last change, longer than any copy made before it.
     """
 
-    def __init__(self, redis: "Redis", ttl_seconds: int) -> None:
+    def __init__(self, redis: "Redis", breaker: CircuitBreaker, ttl_seconds: int) -> None:
         self._redis = redis
+        self._breaker = breaker
         self._ttl = ttl_seconds
 
     async def publish(self, totals: dict[str, int]) -> None:
         if not totals:
             return
-        try:
+
+        async def write() -> None:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for short_id, views in totals.items():
                     pipe.set(views_key(short_id), views, ex=self._ttl)
                 await pipe.execute()
+
+        try:
+            await self._breaker.call(write)
+        except CircuitOpen:
+            pass  # Redis is known to be away: the breaker logged it once
         except RedisError as error:
             CACHE_ERRORS.inc()
             logger.warning("view counts not published: %s", error)

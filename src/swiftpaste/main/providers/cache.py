@@ -1,4 +1,5 @@
-"""Redis: the client, the rate limiter, the snippet cache and the logout denylist."""
+"""Redis: the client and its circuit breaker, the rate limiter, the snippet cache and the
+logout denylist."""
 
 from collections.abc import AsyncIterator
 
@@ -8,7 +9,8 @@ from redis.asyncio import Redis
 from swiftpaste.application.ports.rate_limit import RateLimiter
 from swiftpaste.application.ports.security import AccessTokenDenylist
 from swiftpaste.application.ports.snippets import LiveViewCounts, SnippetCache
-from swiftpaste.infrastructure.cache.client import RedisOptions, make_redis
+from swiftpaste.infrastructure.cache.breaker import CircuitBreaker
+from swiftpaste.infrastructure.cache.client import RedisOptions, make_redis, make_redis_breaker
 from swiftpaste.infrastructure.cache.denylist import RedisAccessTokenDenylist
 from swiftpaste.infrastructure.cache.rate_limiter import RedisRateLimiter
 from swiftpaste.infrastructure.cache.snippet_cache import RedisLiveViewCounts, RedisSnippetCache
@@ -32,21 +34,39 @@ class CacheProvider(Provider):
         yield client
         await client.aclose()
 
+    @provide
+    async def redis_breaker(
+        self, redis: Redis, settings: Settings
+    ) -> AsyncIterator[CircuitBreaker]:
+        breaker = make_redis_breaker(
+            redis,
+            failures_to_open=settings.redis_breaker_failures,
+            probe_interval_seconds=settings.redis_breaker_probe_seconds,
+        )
+        yield breaker
+        await breaker.close()
+
     rate_limiter = provide(RedisRateLimiter)
     rate_limiter_port = alias(source=RedisRateLimiter, provides=RateLimiter)
     denylist = provide(RedisAccessTokenDenylist, provides=AccessTokenDenylist)
 
     @provide
     def snippet_cache(
-        self, redis: Redis, limiter: RedisRateLimiter, settings: Settings
+        self,
+        redis: Redis,
+        limiter: RedisRateLimiter,
+        breaker: CircuitBreaker,
+        settings: Settings,
     ) -> RedisSnippetCache:
         # Generations outlive the bodies they guard.
         return RedisSnippetCache(
-            redis, limiter, generation_ttl_seconds=2 * settings.cache_ttl_seconds
+            redis, limiter, breaker, generation_ttl_seconds=2 * settings.cache_ttl_seconds
         )
 
     snippet_cache_port = alias(source=RedisSnippetCache, provides=SnippetCache)
 
     @provide
-    def live_view_counts(self, redis: Redis, settings: Settings) -> LiveViewCounts:
-        return RedisLiveViewCounts(redis, ttl_seconds=2 * settings.cache_ttl_seconds)
+    def live_view_counts(
+        self, redis: Redis, breaker: CircuitBreaker, settings: Settings
+    ) -> LiveViewCounts:
+        return RedisLiveViewCounts(redis, breaker, ttl_seconds=2 * settings.cache_ttl_seconds)

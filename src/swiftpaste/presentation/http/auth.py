@@ -3,9 +3,8 @@
 from typing import Annotated
 
 from dishka.integrations.fastapi import FromDishka
-from fastapi import APIRouter, Depends, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel, EmailStr, Field
+from fastapi import APIRouter, Depends, Form, Response, status
+from pydantic import AfterValidator, BaseModel, Field
 
 from swiftpaste.application.auth.log_in import LogIn, LogInCommand
 from swiftpaste.application.auth.log_out import LogOut
@@ -13,7 +12,10 @@ from swiftpaste.application.auth.refresh_session import RefreshSession, RefreshS
 from swiftpaste.application.auth.register_user import RegisterUser, RegisterUserCommand
 from swiftpaste.application.auth.tokens import TokenPair
 from swiftpaste.domain.users import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from swiftpaste.presentation.http.emails import EmailAddress, login_identifier
+from swiftpaste.presentation.http.errors import error_responses
 from swiftpaste.presentation.http.rate_limit import rate_limit
+from swiftpaste.presentation.http.request_models import RequestModel
 from swiftpaste.presentation.http.routing import RequestScopedRoute
 from swiftpaste.presentation.http.security import CurrentUser
 from swiftpaste.presentation.http.users_schemas import UserRead
@@ -27,14 +29,24 @@ _guarded = [Depends(rate_limit("write"))]
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-class RegisterRequest(BaseModel):
-    email: EmailStr
+class RegisterRequest(RequestModel):
+    email: EmailAddress
     username: str = Field(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
     password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(RequestModel):
     refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class LoginForm(RequestModel):
+    """The OAuth2 password form, as Swagger UI's *Authorize* button sends it."""
+
+    username: Annotated[str, AfterValidator(login_identifier)] = Field(
+        description="The account's email or username."
+    )
+    password: str
+    grant_type: str | None = Field(default=None, pattern="^password$")
 
 
 class TokenResponse(BaseModel):
@@ -52,7 +64,12 @@ class TokenResponse(BaseModel):
         )
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, dependencies=_guarded)
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=_guarded,
+    responses=error_responses(409, 413, 422, 429, 503),
+)
 async def register(body: RegisterRequest, register_user: FromDishka[RegisterUser]) -> UserRead:
     """Open an account. Email and username must be unused (case-insensitively)."""
     user = await register_user(
@@ -61,9 +78,11 @@ async def register(body: RegisterRequest, register_user: FromDishka[RegisterUser
     return UserRead.of(user)
 
 
-@router.post("/jwt/login", dependencies=_guarded)
+@router.post(
+    "/jwt/login", dependencies=_guarded, responses=error_responses(401, 403, 413, 422, 429, 503)
+)
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Form()],
     log_in: FromDishka[LogIn],
     response: Response,
 ) -> TokenResponse:
@@ -73,7 +92,9 @@ async def login(
     return TokenResponse.of(pair)
 
 
-@router.post("/jwt/refresh", dependencies=_guarded)
+@router.post(
+    "/jwt/refresh", dependencies=_guarded, responses=error_responses(401, 413, 422, 429, 503)
+)
 async def refresh(
     body: RefreshRequest, refresh_session: FromDishka[RefreshSession], response: Response
 ) -> TokenResponse:
@@ -83,7 +104,9 @@ async def refresh(
     return TokenResponse.of(pair)
 
 
-@router.post("/jwt/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/jwt/logout", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, 503)
+)
 async def logout(caller: CurrentUser, log_out: FromDishka[LogOut]) -> None:
     """End this login: the access token stops working at once, its refresh tokens too."""
     await log_out(caller.claims)

@@ -1,9 +1,9 @@
 """Refuse oversized request bodies with 413 before reading them in full."""
 
-import json
-
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from swiftpaste.presentation.http.errors import send_error
 
 
 class BodyLimitMiddleware:
@@ -20,7 +20,7 @@ class BodyLimitMiddleware:
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if value.isdigit() and int(value) > self.max_body_bytes:
-                    await self._refuse(scope, send)
+                    await send_error(scope, send, 413, "payload_too_large", self._message)
                     return
                 break
 
@@ -42,28 +42,3 @@ class BodyLimitMiddleware:
     @property
     def _message(self) -> str:
         return f"request body is larger than {self.max_body_bytes} bytes"
-
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        request_id = scope.get("state", {}).get("request_id")
-        body = json.dumps(
-            {
-                "error": {
-                    "code": "payload_too_large",
-                    "message": self._message,
-                    "details": None,
-                    "requestId": request_id,
-                },
-            },
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            },
-        )
-        await send({"type": "http.response.body", "body": body})

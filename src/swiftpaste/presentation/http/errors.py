@@ -1,5 +1,6 @@
 """The error envelope, and the one table that maps application errors to HTTP."""
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -9,7 +10,10 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Scope, Send
 
 from swiftpaste.application.errors import (
     AccountDisabled,
@@ -91,8 +95,115 @@ _HTTP_CODES = {
 }
 
 
+class ValidationIssue(BaseModel):
+    loc: list[str | int] = Field(description="Where: `body`, `query` or `path`, then the field.")
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    code: str = Field(description="What went wrong, for programs: see the table of errors.")
+    message: str = Field(description="What went wrong, for people.")
+    details: list[ValidationIssue] | dict[str, Any] | None = Field(
+        description=(
+            "Each problem of a 422 `validation_error`; the policy and wait of a 429;"
+            " null otherwise."
+        ),
+    )
+    request_id: str | None = Field(
+        alias="requestId", description="The request's `X-Request-Id`, as the logs name it."
+    )
+
+
+class ErrorEnvelope(BaseModel):
+    """Every error answer of the API."""
+
+    error: ErrorBody
+
+
+_ENVELOPE_REF = "#/components/schemas/ErrorEnvelope"
+
+ERROR_DESCRIPTIONS: Mapping[int, str] = {
+    401: "Missing, invalid, expired or revoked token, or wrong credentials.",
+    403: "Not allowed: a disabled account, a wrong current password, not the owner.",
+    404: "No such snippet or version, or not one the caller may see.",
+    409: "The email or username is taken.",
+    410: "The version's share window has closed.",
+    413: "The body or the content is too large.",
+    422: "The input is invalid; nothing changed.",
+    429: "A rate-limit budget is spent; retry after `Retry-After` seconds.",
+    503: "PostgreSQL (or, for some routes, Redis) is unavailable; retry shortly.",
+}
+
+
+def _envelope_answer(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": _ENVELOPE_REF}}},
+    }
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route gives, for its OpenAPI `responses`."""
+    return {status: _envelope_answer(ERROR_DESCRIPTIONS[status]) for status in statuses}
+
+
+def describe_errors(document: dict[str, Any]) -> None:
+    """Complete an OpenAPI document: the envelope's schema; the envelope as the answer to
+    FastAPI's own validation errors, and as every operation's `default` answer."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    envelope_schema = ErrorEnvelope.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(envelope_schema.pop("$defs"))
+    schemas["ErrorEnvelope"] = envelope_schema
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    for methods in document.get("paths", {}).values():
+        for operation in methods.values():
+            responses = operation.setdefault("responses", {})
+            if "HTTPValidationError" in str(responses.get("422", "")):
+                responses["422"] = _envelope_answer(ERROR_DESCRIPTIONS[422])
+            responses["default"] = _envelope_answer(
+                "Any other error (400, 405, 431, 500), in the same envelope."
+            )
+
+
 def request_id_of(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
+
+
+def envelope(code: str, message: str, details: Any, request_id: str | None) -> dict[str, Any]:
+    """The body of every error answer."""
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "details": details,
+            "requestId": request_id,
+        },
+    }
+
+
+async def send_error(scope: Scope, send: Send, status: int, code: str, message: str) -> None:
+    """The envelope, sent by plain ASGI middleware that refuses a request before routing.
+
+    The request context middleware around it adds the request id and security headers.
+    """
+    request_id = scope.get("state", {}).get("request_id")
+    body = json.dumps(envelope(code, message, None, request_id)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        },
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def error_response(
@@ -104,14 +215,7 @@ def error_response(
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     request_id = request_id_of(request)
-    body = {
-        "error": {
-            "code": code,
-            "message": message,
-            "details": jsonable_encoder(details),
-            "requestId": request_id,
-        },
-    }
+    body = envelope(code, message, jsonable_encoder(details), request_id)
     all_headers = dict(headers or {})
     if request_id:
         all_headers["X-Request-Id"] = request_id
@@ -159,18 +263,37 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     return error_response(request, 422, "validation_error", message, details)
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the application answers on the request's path.
+
+    Starlette's 405 names the methods of the first route whose path matched; a path
+    served by several routes (GET and PATCH of /users/me) needs all of them.
+    """
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+
+
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     code = _HTTP_CODES.get(error.status_code, "http_error")
+    headers = dict(getattr(error, "headers", None) or {})
     if error.status_code == 404 and error.detail == "Not Found":  # noqa: PLR2004
         message = f"no route matches {request.method} {request.url.path}"
     elif error.status_code == 405:  # noqa: PLR2004
         message = f"method {request.method} is not allowed on {request.url.path}"
+        headers["Allow"] = ", ".join(allowed_methods(request))
     else:
         message = str(error.detail)
-    return error_response(
-        request, error.status_code, code, message, headers=getattr(error, "headers", None)
-    )
+    return error_response(request, error.status_code, code, message, headers=headers)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:

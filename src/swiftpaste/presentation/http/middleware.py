@@ -49,8 +49,12 @@ def _request_headers(scope: Scope) -> tuple[str, int]:
                 content_length = int(value)
             except ValueError:
                 content_length = 0
-    # 32 hex digits, as uuid4().hex, without building a UUID: one is made per request.
-    return request_id or os.urandom(16).hex(), content_length or 0
+    return request_id or new_request_id(), content_length or 0
+
+
+def new_request_id() -> str:
+    """32 hex digits, as uuid4().hex, without building a UUID: one is made per request."""
+    return os.urandom(16).hex()
 
 
 def route_template(scope: Scope) -> str:

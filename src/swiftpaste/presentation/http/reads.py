@@ -12,7 +12,7 @@ from dishka import AsyncContainer
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from swiftpaste.application.errors import InvalidQuery
 from swiftpaste.application.ports.snippets import Representation
@@ -23,12 +23,14 @@ from swiftpaste.application.snippets.read_snippet import (
 )
 from swiftpaste.domain.errors import SnippetNotFound
 from swiftpaste.domain.snippets import is_short_id
+from swiftpaste.presentation.http.errors import error_responses
 from swiftpaste.presentation.http.rate_limit import (
     TrustedProxies,
     address_budget,
     bearer_token,
     rate_limit_headers,
 )
+from swiftpaste.presentation.http.request_models import RequestModel
 from swiftpaste.presentation.http.snippet_schemas import MAX_VERSION, SnippetResponse
 
 PASSWORD_HEADER = "x-snippet-password"  # noqa: S105 - a header name, not a password
@@ -37,7 +39,7 @@ RAW_PATH = SNIPPET_PATH + "/raw"
 _JSON = "application/json"
 
 
-class ReadParams(BaseModel):
+class ReadParams(RequestModel):
     """The query of a read."""
 
     model_config = ConfigDict(frozen=True)
@@ -120,7 +122,7 @@ async def _read(request: Request, short_id: str, representation: Representation)
     )
 
 
-router = APIRouter(tags=["snippets"])
+router = APIRouter(tags=["snippets"], responses=error_responses(401, 404, 410, 422, 429, 503))
 
 
 @router.get(

@@ -14,7 +14,7 @@ from typing import Annotated
 from dishka.integrations.fastapi import FromDishka
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic_core import to_json
 
 from swiftpaste.application.search.search_snippets import (
@@ -25,7 +25,9 @@ from swiftpaste.application.search.search_snippets import (
     SearchSnippetsQuery,
 )
 from swiftpaste.application.snippets.read_models import Page
+from swiftpaste.presentation.http.errors import error_responses
 from swiftpaste.presentation.http.rate_limit import rate_limit
+from swiftpaste.presentation.http.request_models import RequestModel
 from swiftpaste.presentation.http.routing import RequestScopedRoute
 from swiftpaste.presentation.http.security import ReaderId
 from swiftpaste.presentation.http.snippet_schemas import AuthorOut
@@ -80,35 +82,39 @@ def search_page_json(page: Page[SearchResult]) -> bytes:
     )
 
 
+class SearchParams(RequestModel):
+    """The query of a search."""
+
+    query: str = Field(
+        description=(
+            'Words (all must match), "quoted phrases", `a or b`, `-excluded`;'
+            " at most 256 characters."
+        ),
+    )
+    page: int = Field(default=1, ge=1, le=MAX_RESULT_WINDOW)
+    size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
+    author: str | None = Field(default=None, description="Username of the author.")
+    language: str | None = Field(default=None, description="Language, e.g. python.")
+    created_after: datetime | None = Field(
+        default=None, description="ISO 8601; without a zone, UTC."
+    )
+    created_before: datetime | None = Field(
+        default=None, description="ISO 8601; without a zone, UTC."
+    )
+
+
 @router.get(
     "/search",
     response_model=SearchPage,
     response_class=JSONResponse,
     dependencies=[Depends(rate_limit("read"))],
+    responses=error_responses(401, 422, 429, 503),
 )
 async def search_snippets(
     reader: ReaderId,
     search: FromDishka[SearchSnippets],
     response: Response,
-    query: Annotated[
-        str,
-        Query(
-            description=(
-                'Words (all must match), "quoted phrases", `a or b`, `-excluded`;'
-                " at most 256 characters."
-            ),
-        ),
-    ],
-    page: Annotated[int, Query(ge=1, le=MAX_RESULT_WINDOW)] = 1,
-    size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
-    author: Annotated[str | None, Query(description="Username of the author.")] = None,
-    language: Annotated[str | None, Query(description="Language, e.g. python.")] = None,
-    created_after: Annotated[
-        datetime | None, Query(description="ISO 8601; without a zone, UTC.")
-    ] = None,
-    created_before: Annotated[
-        datetime | None, Query(description="ISO 8601; without a zone, UTC.")
-    ] = None,
+    params: Annotated[SearchParams, Query()],
 ) -> Response:
     """Snippets the caller may see that match the query, best first, with highlights.
 
@@ -118,14 +124,14 @@ async def search_snippets(
     """
     found = await search(
         SearchSnippetsQuery(
-            text=query,
+            text=params.query,
             reader_id=reader,
-            page=page,
-            size=size,
-            author=author,
-            language=language,
-            created_after=created_after,
-            created_before=created_before,
+            page=params.page,
+            size=params.size,
+            author=params.author,
+            language=params.language,
+            created_after=params.created_after,
+            created_before=params.created_before,
         ),
     )
     # Headers set by dependencies (rate limits) live on `response`.

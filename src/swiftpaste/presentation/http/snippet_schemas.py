@@ -27,6 +27,7 @@ from swiftpaste.domain.snippets import (
     SnippetVersion,
     Visibility,
 )
+from swiftpaste.presentation.http.request_models import RequestModel
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -69,7 +70,7 @@ SnippetPassword = Annotated[
 BURN_DESCRIPTION = "The first read by anyone but the owner is the last: the content is erased."
 
 
-class _OneExpiry(BaseModel):
+class _OneExpiry(RequestModel):
     @model_validator(mode="after")
     def _one_expiry(self) -> "_OneExpiry":
         if getattr(self, "expires_at", None) is not None and self.expires_in is not None:

@@ -20,6 +20,7 @@ from swiftpaste.application.snippets.revise_snippet import ReviseSnippet, Revise
 from swiftpaste.application.snippets.share_snippet import ShareSnippet, ShareSnippetCommand
 from swiftpaste.domain.errors import SnippetNotFound
 from swiftpaste.domain.snippets import KEEP, Snippet, is_short_id
+from swiftpaste.presentation.http.errors import error_responses
 from swiftpaste.presentation.http.rate_limit import (
     rate_limit,
 )
@@ -80,6 +81,7 @@ def _owner_view(
     response_model=SnippetResponse,
     response_class=JSONResponse,
     dependencies=_writes,
+    responses=error_responses(401, 413, 422, 429, 503),
 )
 async def create_snippet(
     body: SnippetCreate, caller: CurrentUser, create: FromDishka[CreateSnippet], response: Response
@@ -102,7 +104,7 @@ async def create_snippet(
     return _owner_view(snippet, caller, response, status.HTTP_201_CREATED)
 
 
-@router.get("/", dependencies=_reads)
+@router.get("/", dependencies=_reads, responses=error_responses(401, 422, 429, 503))
 async def list_my_snippets(
     caller: CurrentUser,
     list_mine: FromDishka[ListMySnippets],
@@ -113,7 +115,9 @@ async def list_my_snippets(
     return SnippetPage.of(await list_mine(caller.user.id, page, size))
 
 
-@router.get("/{short_id}/versions", dependencies=_reads)
+@router.get(
+    "/{short_id}/versions", dependencies=_reads, responses=error_responses(401, 404, 429, 503)
+)
 async def list_versions(
     short_id: str, reader: ReaderId, list_snippet_versions: FromDishka[ListSnippetVersions]
 ) -> VersionList:
@@ -129,6 +133,7 @@ async def list_versions(
     response_model=SnippetResponse,
     response_class=JSONResponse,
     dependencies=_writes,
+    responses=error_responses(401, 403, 404, 413, 422, 429, 503),
 )
 async def revise_snippet(
     snippet_id: UUID,
@@ -161,7 +166,12 @@ async def revise_snippet(
     return _owner_view(snippet, caller, response)
 
 
-@router.delete("/{snippet_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=_writes)
+@router.delete(
+    "/{snippet_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=_writes,
+    responses=error_responses(401, 403, 404, 422, 429, 503),
+)
 async def delete_snippet(
     snippet_id: UUID, caller: CurrentUser, delete: FromDishka[DeleteSnippet]
 ) -> None:
@@ -169,7 +179,12 @@ async def delete_snippet(
     await delete(snippet_id, caller.user.id)
 
 
-@router.post("/{snippet_id}/share", status_code=status.HTTP_201_CREATED, dependencies=_writes)
+@router.post(
+    "/{snippet_id}/share",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=_writes,
+    responses=error_responses(401, 403, 404, 413, 422, 429, 503),
+)
 async def share_snippet(
     snippet_id: UUID,
     caller: CurrentUser,
