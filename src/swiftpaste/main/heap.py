@@ -1,6 +1,6 @@
 """The garbage collector of a long-running process, settled once it has started:
 what startup built is frozen out of later collections, and the youngest generation is
-collected less often. Why: docs/adr/0009-process-runtime.md.
+collected less often. Why: docs/adr/0010-process-runtime.md.
 """
 
 import gc
