@@ -640,7 +640,9 @@ class FakeSnippetQueries:
                 return snippet
         return None
 
-    def _author(self, snippet: Snippet) -> Author:
+    def _author(self, snippet: Snippet) -> Author | None:
+        if snippet.owner_id is None:
+            return None
         owner = self._users.committed_user(snippet.owner_id)
         if owner is None:
             msg = f"the owner {snippet.owner_id} of {snippet.short_id} is not a seeded user"
@@ -870,9 +872,9 @@ class FakeRenderer:
         self.renders += 1
         if representation is Representation.RAW:
             return version.content.encode()
+        author = "nobody" if details.author is None else details.author.username
         return (
-            f"{details.snippet.short_id} v{version.number} by {details.author.username}: "
-            f"{version.content}"
+            f"{details.snippet.short_id} v{version.number} by {author}: {version.content}"
         ).encode()
 
 
@@ -957,4 +959,26 @@ def a_snippet(
         language=language,
         expires_at=expires_at,
         now=now,
+    )
+
+
+def an_anonymous_snippet(
+    *,
+    short_id: str = "anon2345",
+    delete_token_digest: str = "d" * 64,
+    expires_at: datetime | None = None,
+    now: datetime = DEFAULT_NOW,
+) -> Snippet:
+    """A freshly pasted anonymous snippet: no owner, public, with a delete token's digest."""
+    return Snippet.create(
+        snippet_id=uuid4(),
+        short_id=short_id,
+        owner_id=None,
+        title="anonymous",
+        content="c",
+        visibility=Visibility.PUBLIC,
+        language=None,
+        expires_at=expires_at,
+        now=now,
+        delete_token_digest=delete_token_digest,
     )

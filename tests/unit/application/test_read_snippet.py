@@ -80,6 +80,7 @@ def share_privately(
     ttl: timedelta = timedelta(hours=1),
 ) -> str:
     """Share version 1 the way ShareSnippet does and return the link's token."""
+    assert snippet.owner_id is not None
     shared = snippet.share(sharer_id=snippet.owner_id, number=1, ttl=ttl, now=clock.now())
     snippets.seed(snippet)
     assert shared.expires_at is not None

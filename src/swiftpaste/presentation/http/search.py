@@ -36,7 +36,7 @@ router = APIRouter(prefix="/v1/api/snippet", tags=["search"], route_class=Reques
 class SearchItem(BaseModel):
     short_id: str
     title: str
-    author: AuthorOut
+    author: AuthorOut | None
     language: str | None
     latest_version: int
     views: int
@@ -59,7 +59,11 @@ def search_page_json(page: Page[SearchResult]) -> bytes:
         {
             "short_id": result.short_id,
             "title": result.title,
-            "author": {"id": result.author.id, "username": result.author.username},
+            "author": (
+                None
+                if result.author is None
+                else {"id": result.author.id, "username": result.author.username}
+            ),
             "language": result.language,
             "latest_version": result.latest_version,
             "views": result.views,

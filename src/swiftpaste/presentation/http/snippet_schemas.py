@@ -80,7 +80,8 @@ class SnippetResponse(BaseModel):
     id: UUID
     short_id: str
     title: str
-    author: AuthorOut
+    author: AuthorOut | None
+    """None for an anonymous snippet."""
     created_at: datetime
     updated_at: datetime
     latest_version: int
@@ -88,12 +89,14 @@ class SnippetResponse(BaseModel):
     current_version: VersionOut
 
     @classmethod
-    def of(cls, snippet: Snippet, author: Author, version: SnippetVersion) -> "SnippetResponse":
+    def of(
+        cls, snippet: Snippet, author: Author | None, version: SnippetVersion
+    ) -> "SnippetResponse":
         return cls(
             id=snippet.id,
             short_id=snippet.short_id,
             title=snippet.title,
-            author=AuthorOut(id=author.id, username=author.username),
+            author=None if author is None else AuthorOut(id=author.id, username=author.username),
             created_at=snippet.created_at,
             updated_at=snippet.updated_at,
             latest_version=snippet.latest_version,
