@@ -47,8 +47,10 @@ async def test_first_read_fills_the_cache_and_the_next_is_a_hit(
     misses = _metric("cache_miss_total")
     first = await read(client, snippet["short_id"])
     assert _metric("cache_miss_total") == misses + 1
-    # The exact response bytes, after a header naming the snippet (for its view count).
-    assert await redis.get(key) == encode_value(UUID(snippet["id"]), first.content)
+    # The exact response bytes, after a header naming the snippet (for its view count) and
+    # its entity tag.
+    etag = first.headers["etag"].strip('"')
+    assert await redis.get(key) == encode_value(UUID(snippet["id"]), etag, first.content)
     hits = _metric("cache_hit_total")
     second = await read(client, snippet["short_id"])
     assert _metric("cache_hit_total") == hits + 1
@@ -123,7 +125,14 @@ async def test_a_stale_write_after_an_invalidation_is_dropped(
     await client.put(f"{SNIPPETS}/{snippet['id']}", json={"title": "edited"}, headers=owner.auth)
     snippet_cache = await app.state.dishka_container.get(SnippetCache)
     await snippet_cache.put(
-        short_id, None, Representation.JSON, b"stale", 60, seen_generation, UUID(snippet["id"])
+        short_id,
+        None,
+        Representation.JSON,
+        b"stale",
+        60,
+        seen_generation,
+        UUID(snippet["id"]),
+        "0" * 32,
     )
     assert await redis.get(f"snippet:{short_id}:vlatest") is None
 

@@ -15,7 +15,12 @@ from typing import Protocol
 from uuid import UUID, uuid4
 
 from swiftpaste.application.auth.tokens import refresh_token_digest
-from swiftpaste.application.errors import EmailAlreadyRegistered, UsernameTaken
+from swiftpaste.application.errors import (
+    EmailAlreadyRegistered,
+    IdempotencyKeyReused,
+    UsernameTaken,
+)
+from swiftpaste.application.ports.persistence import IdempotencyClaim, Reply
 from swiftpaste.application.ports.rate_limit import Admission, Admitted, RateLimitDecision
 from swiftpaste.application.ports.security import (
     AccessClaims,
@@ -32,6 +37,7 @@ from swiftpaste.application.snippets.read_models import (
     SnippetSummary,
     VersionSummary,
 )
+from swiftpaste.domain.access_tokens import PersonalAccessToken
 from swiftpaste.domain.events import DomainEvent, SnippetViewed
 from swiftpaste.domain.sessions import RefreshToken
 from swiftpaste.domain.snippets import ShareGrant, Snippet, SnippetVersion, Visibility
@@ -296,6 +302,91 @@ class FakeRefreshTokenRepository:
 
     def discard(self) -> None:
         self._staged = {key: replace(token) for key, token in self._committed.items()}
+
+
+class FakeAccessTokens:
+    """Personal access tokens: the repository (staged until the unit of work commits) and
+    the lookup, which sees only what was committed, as the read pool does."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._staged: dict[UUID, PersonalAccessToken] = {}
+        self._committed: dict[UUID, PersonalAccessToken] = {}
+        self.touches: list[tuple[UUID, datetime]] = []
+        uow.enlist(self)
+
+    def committed_tokens(self) -> list[PersonalAccessToken]:
+        return [replace(token) for token in self._committed.values()]
+
+    # --- PersonalAccessTokenRepository --------------------------------------------
+
+    async def add(self, token: PersonalAccessToken) -> None:
+        self._staged[token.id] = replace(token)
+
+    async def owned_by(self, user_id: UUID) -> list[PersonalAccessToken]:
+        mine = [replace(t) for t in self._staged.values() if t.user_id == user_id]
+        return sorted(mine, key=lambda token: token.created_at, reverse=True)
+
+    async def remove(self, user_id: UUID, token_id: UUID) -> bool:
+        token = self._staged.get(token_id)
+        if token is None or token.user_id != user_id:
+            return False
+        del self._staged[token_id]
+        return True
+
+    # --- PersonalAccessTokenLookup ------------------------------------------------
+
+    async def find(self, token_digest: str) -> PersonalAccessToken | None:
+        for token in self._committed.values():
+            if token.token_digest == token_digest:
+                return replace(token)
+        return None
+
+    async def touch(self, token_id: UUID, now: datetime) -> None:
+        self.touches.append((token_id, now))
+        for tokens in (self._committed, self._staged):
+            if token_id in tokens:
+                tokens[token_id].last_used_at = now
+
+    # --- _Participant -------------------------------------------------------------
+
+    def publish(self) -> None:
+        self._committed = {key: replace(token) for key, token in self._staged.items()}
+
+    def discard(self) -> None:
+        self._staged = {key: replace(token) for key, token in self._committed.items()}
+
+
+class FakeIdempotencyKeys:
+    """Claimed keys and their replies, committed with the unit of work."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._staged: dict[tuple[str, str], tuple[str, Reply | None]] = {}
+        self._committed: dict[tuple[str, str], tuple[str, Reply | None]] = {}
+        uow.enlist(self)
+
+    def committed_reply(self, caller: str, key: str) -> Reply | None:
+        kept = self._committed.get((caller, key))
+        return None if kept is None else kept[1]
+
+    async def claim(self, claim: IdempotencyClaim, now: datetime) -> Reply | None:
+        kept = self._staged.get((claim.caller, claim.key))
+        if kept is None:
+            self._staged[(claim.caller, claim.key)] = (claim.fingerprint, None)
+            return None
+        fingerprint, reply = kept
+        if fingerprint != claim.fingerprint:
+            raise IdempotencyKeyReused("another request")
+        assert reply is not None, "a committed claim always has its reply"
+        return reply
+
+    async def remember(self, claim: IdempotencyClaim, reply: Reply) -> None:
+        self._staged[(claim.caller, claim.key)] = (claim.fingerprint, reply)
+
+    def publish(self) -> None:
+        self._committed = dict(self._staged)
+
+    def discard(self) -> None:
+        self._staged = dict(self._committed)
 
 
 class FakeSessionRevocations:
@@ -656,6 +747,7 @@ class FakeCachedSnippet:
     body: bytes | None
     generation: bytes | None
     snippet_id: UUID | None = None
+    etag: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -663,6 +755,7 @@ class CacheEntry:
     body: bytes
     ttl_seconds: int
     snippet_id: UUID
+    etag: str = "cached-etag"
 
 
 CacheKey = tuple[str, int | None, Representation]
@@ -677,6 +770,7 @@ class CachePut:
     ttl_seconds: int
     generation: bytes | None
     snippet_id: UUID
+    etag: str
     stored: bool
     """False when the generation guard dropped it."""
 
@@ -777,7 +871,11 @@ class FakeSnippetCache:
         if entry is None:
             return FakeCachedSnippet(admitted, body=None, generation=self.generation(short_id))
         return FakeCachedSnippet(
-            admitted, entry.body, self.generation(short_id), snippet_id=entry.snippet_id
+            admitted,
+            entry.body,
+            self.generation(short_id),
+            snippet_id=entry.snippet_id,
+            etag=entry.etag,
         )
 
     async def put(
@@ -789,15 +887,24 @@ class FakeSnippetCache:
         ttl_seconds: int,
         generation: bytes | None,
         snippet_id: UUID,
+        etag: str,
     ) -> None:
         stored = generation is not None and generation == self.generation(short_id)
         self.puts.append(
             CachePut(
-                short_id, version, representation, body, ttl_seconds, generation, snippet_id, stored
+                short_id,
+                version,
+                representation,
+                body,
+                ttl_seconds,
+                generation,
+                snippet_id,
+                etag,
+                stored,
             )
         )
         if stored:
-            entry = CacheEntry(body, ttl_seconds, snippet_id)
+            entry = CacheEntry(body, ttl_seconds, snippet_id, etag)
             self.entries[(short_id, version, representation)] = entry
 
     async def invalidate(self, short_id: str, latest_version: int) -> None:

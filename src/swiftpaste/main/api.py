@@ -18,7 +18,15 @@ from swiftpaste.main.heap import settle_after_startup
 from swiftpaste.main.logging import DirectJsonLines, configure_logging
 from swiftpaste.main.providers import service_providers
 from swiftpaste.main.settings import Settings, load_settings
-from swiftpaste.presentation.http import auth, health, reads, search, snippets, users
+from swiftpaste.presentation.http import (
+    access_tokens,
+    auth,
+    health,
+    reads,
+    search,
+    snippets,
+    users,
+)
 from swiftpaste.presentation.http.body_limit import BodyLimitMiddleware
 from swiftpaste.presentation.http.errors import install_error_handlers, unavailable_handler
 from swiftpaste.presentation.http.metrics import HTTP_METRICS
@@ -99,6 +107,7 @@ def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False
         reads.router,
         snippets.router,
         auth.router,
+        access_tokens.router,
         users.router,
         health.router,
     )
@@ -112,9 +121,21 @@ def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False
             CORSMiddleware,
             allow_origins=settings.cors_allow_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "X-Request-Id",
+                "Idempotency-Key",
+                "If-Match",
+                "If-None-Match",
+                "X-Delete-Token",
+            ],
             expose_headers=[
                 "X-Request-Id",
+                "ETag",
+                "Location",
+                "X-Delete-Token",
+                "X-Snippet-Id",
                 "Retry-After",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",

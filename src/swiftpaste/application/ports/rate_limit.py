@@ -49,10 +49,12 @@ class RateLimitDecision:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RateLimits:
-    """The two budgets: reads (snippets, lists, search) and writes."""
+    """The budgets: reads (snippets, lists, search), writes, and anonymous pastes (per
+    client address, apart from its other writes)."""
 
     read: RateLimitPolicy
     write: RateLimitPolicy
+    anonymous: RateLimitPolicy
 
 
 def user_budget(user_id: UUID) -> str:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from swiftpaste.application.auth.credentials import BearerCredentials, Caller
 from swiftpaste.application.errors import NotAuthenticated
 from swiftpaste.application.ports.rate_limit import (
     Admission,
@@ -13,12 +14,7 @@ from swiftpaste.application.ports.rate_limit import (
     RateLimits,
     user_budget,
 )
-from swiftpaste.application.ports.security import (
-    AccessClaims,
-    AccessTokenCodec,
-    InvalidAccessToken,
-    SessionRevocations,
-)
+from swiftpaste.application.ports.security import SessionRevocations
 from swiftpaste.application.ports.snippets import (
     Representation,
     ShareTokens,
@@ -28,7 +24,9 @@ from swiftpaste.application.ports.snippets import (
     ViewRecorder,
 )
 from swiftpaste.application.ports.system import Clock
+from swiftpaste.application.snippets.etags import snippet_etag
 from swiftpaste.application.snippets.read_models import SnippetDetails
+from swiftpaste.domain.access_tokens import Scope
 from swiftpaste.domain.errors import SnippetNotFound
 from swiftpaste.domain.events import SnippetViewed
 from swiftpaste.domain.snippets import SnippetVersion, Visibility
@@ -46,7 +44,7 @@ class ReadSnippetQuery:
     """None: the latest."""
     representation: Representation = Representation.JSON
     access_token: str | None = None
-    """The bearer token sent, if any: its user reads, and spends the read budget."""
+    """The bearer credential sent, if any: its user reads, and spends the read budget."""
     address_key: str
     """The budget of a caller without a token: its client address."""
     share_token: str | None = None
@@ -57,16 +55,19 @@ class SnippetRead:
     body: bytes
     decision: RateLimitDecision
     """The read budget after this read (for the RateLimit headers)."""
+    etag: str
+    """The entity tag of what was read (`etags.snippet_etag`)."""
 
 
 class ReadSnippet:
     """A version of a snippet (default the latest), rendered, if the caller may see it.
 
-    One round trip to the cache spends the caller's read budget, checks a bearer token
-    against the logout denylist and looks the rendered version up; a hit is returned as
-    stored. On a miss the snippet's own rules decide from the database, and a public
-    version is cached until the earlier of the cache TTL and the end of its share window.
-    Every successful read is recorded as a view.
+    One round trip to the cache spends the caller's read budget, checks a session's access
+    token against the logout denylist and looks the rendered version up (a personal access
+    token is looked up before, by `BearerCredentials`); a hit is returned as stored. On a
+    miss the snippet's own rules decide from the database, and a public version is cached
+    until the earlier of the cache TTL and the end of its share window. Every successful
+    read is recorded as a view. Either way the read carries its entity tag.
     """
 
     def __init__(
@@ -74,7 +75,7 @@ class ReadSnippet:
         cache: SnippetCache,
         queries: SnippetQueries,
         renderer: SnippetRenderer,
-        codec: AccessTokenCodec,
+        credentials: BearerCredentials,
         revocations: SessionRevocations,
         share_tokens: ShareTokens,
         clock: Clock,
@@ -85,7 +86,7 @@ class ReadSnippet:
         self._cache = cache
         self._queries = queries
         self._renderer = renderer
-        self._codec = codec
+        self._credentials = credentials
         self._revocations = revocations
         self._share_tokens = share_tokens
         self._clock = clock
@@ -94,29 +95,37 @@ class ReadSnippet:
         self._limits = limits
 
     async def __call__(self, query: ReadSnippetQuery) -> SnippetRead:
-        claims, token_refused = self._claims(query.access_token)
-        admission = Admission(
-            user_budget(claims.user_id) if claims else query.address_key, self._limits.read, claims
+        caller, refusal = await self._identify(query.access_token)
+        admission = (
+            Admission(user_budget(caller.user_id), self._limits.read, caller.session)
+            if caller
+            else Admission(query.address_key, self._limits.read)
         )
         cached = await self._cache.look_up(
             admission, query.short_id, query.version, query.representation
         )
         await self._check(cached.admitted, admission)
-        if token_refused:
-            raise NotAuthenticated("access token is invalid or expired")
+        if refusal is not None:
+            raise refusal
+        if caller is not None:
+            caller.require(Scope.SNIPPETS_READ)
         decision = cached.admitted.decision
-        if cached.body is not None and cached.snippet_id is not None:
+        if cached.body is not None and cached.snippet_id is not None and cached.etag is not None:
             self._views.record(_viewed(query, cached.snippet_id, self._clock.now()))
-            return SnippetRead(cached.body, decision)
+            return SnippetRead(cached.body, decision, cached.etag)
 
         details = await self._queries.find(query.short_id, query.version)
         if details is None:
             raise SnippetNotFound("snippet not found")
         now = self._clock.now()
         grant = self._share_tokens.verify(query.share_token) if query.share_token else None
-        reader_id = claims.user_id if claims else None
-        version = details.snippet.read(query.version, reader_id=reader_id, grant=grant, now=now)
+        reader_id = caller.user_id if caller else None
+        snippet = details.snippet
+        version = snippet.read(query.version, reader_id=reader_id, grant=grant, now=now)
         body = self._renderer.render(details, version, query.representation)
+        etag = snippet_etag(
+            snippet.id, snippet.aggregate_version, version.number, query.representation
+        )
         if _is_cacheable(details, version):
             ttl = _cache_ttl(version, self._policy, now)
             if ttl > 0:
@@ -127,19 +136,21 @@ class ReadSnippet:
                     body,
                     ttl,
                     cached.generation,
-                    details.snippet.id,
+                    snippet.id,
+                    etag,
                 )
-        self._views.record(_viewed(query, details.snippet.id, now))
-        return SnippetRead(body, decision)
+        self._views.record(_viewed(query, snippet.id, now))
+        return SnippetRead(body, decision, etag)
 
-    def _claims(self, access_token: str | None) -> tuple[AccessClaims | None, bool]:
-        """The token's claims; (None, True) for a token the codec refuses."""
-        if access_token is None:
-            return None, False
+    async def _identify(self, bearer: str | None) -> tuple[Caller | None, NotAuthenticated | None]:
+        """The caller; (None, the refusal) for a credential that is refused, which is
+        raised once the caller's address paid for the request."""
+        if bearer is None:
+            return None, None
         try:
-            return self._codec.decode(access_token), False
-        except InvalidAccessToken:
-            return None, True  # refused once the caller's address paid for the request
+            return await self._credentials.identify(bearer), None
+        except NotAuthenticated as refusal:
+            return None, refusal
 
     async def _check(self, admitted: Admitted, admission: Admission) -> None:
         if not admitted.decision.allowed:

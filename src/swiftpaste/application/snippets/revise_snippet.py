@@ -7,6 +7,7 @@ from swiftpaste.application.ports.persistence import UnitOfWork
 from swiftpaste.application.ports.snippets import SnippetCache, SnippetRepository
 from swiftpaste.application.ports.system import Clock
 from swiftpaste.application.snippets.create_snippet import SnippetLimits, check_content_size
+from swiftpaste.application.snippets.etags import IfMatch, current_etags
 from swiftpaste.domain.errors import SnippetNotFound
 from swiftpaste.domain.snippets import Snippet, Visibility
 
@@ -19,10 +20,12 @@ class ReviseSnippetCommand:
     content: str | None = None
     visibility: Visibility | None = None
     language: str | None = None
+    if_match: IfMatch | None = None
 
 
 class ReviseSnippet:
-    """Apply an owner's edit; the cache forgets the snippet once the edit is committed."""
+    """Apply an owner's edit, unless the snippet changed since the caller's `if_match`; the
+    cache forgets the snippet once the edit is committed."""
 
     def __init__(
         self,
@@ -44,6 +47,9 @@ class ReviseSnippet:
         snippet = await self._snippets.get_for_update(command.snippet_id)
         if snippet is None:
             raise SnippetNotFound("snippet not found")
+        # The locked row as it was: of two editors who read the same state, the second waits
+        # for the first one's commit, then finds the snippet changed.
+        seen = current_etags(snippet) if command.if_match is not None else frozenset()
         snippet.revise(
             editor_id=command.editor_id,
             now=self._clock.now(),
@@ -52,6 +58,8 @@ class ReviseSnippet:
             visibility=command.visibility,
             language=command.language,
         )
+        if command.if_match is not None:  # checked after the owner's rules: a 403 comes first
+            command.if_match.check(seen)
         await self._snippets.save(snippet)
         await self._uow.commit()
         await self._cache.invalidate(snippet.short_id, snippet.latest_version)

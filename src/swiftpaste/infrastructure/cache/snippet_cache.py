@@ -1,7 +1,7 @@
 """RedisSnippetCache: rendered public versions, guarded against stale writes.
 
-Keys: `snippet:{short_id}:v{N|latest}` hold the exact JSON body (after a 17-byte header
-naming the snippet), `...:raw` the raw content; `snippet:{short_id}:gen` counts
+Keys: `snippet:{short_id}:v{N|latest}` hold the exact JSON body (after a 49-byte header
+naming the snippet and its entity tag), `...:raw` the raw content; `snippet:{short_id}:gen` counts
 invalidations. A reader notes the counter with its lookup; its later write lands only if
 no invalidation happened in between, so a slow cache-miss read can never put back what a
 concurrent edit just removed. The lookup rides on the rate limiter's script: admitting the
@@ -35,11 +35,14 @@ return 1
 """
 
 
-# A stored value is this marker, the snippet's id (16 bytes), then the response body:
-# a hit knows whose view it records without parsing the body. A value in any other
-# form (an older layout) reads as a miss and is replaced.
-_VALUE_MARKER = b"\x01"
-_HEADER_LENGTH = 1 + 16
+# A stored value is this marker, the snippet's id (16 bytes), its entity tag (32 ASCII hex
+# digits), then the response body: a hit knows whose view it records and which tag it
+# answers with without parsing or hashing the body. A value in any other form (an older
+# layout) reads as a miss and is replaced.
+_VALUE_MARKER = b"\x02"
+_ETAG_LENGTH = 32
+_ETAG_START = 1 + 16
+_HEADER_LENGTH = _ETAG_START + _ETAG_LENGTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +52,31 @@ class CacheLookup:
     generation: bytes | None
     """None when Redis could not be asked: then nothing is written back either."""
     snippet_id: UUID | None = None
+    etag: str | None = None
 
 
-def encode_value(snippet_id: UUID, body: bytes) -> bytes:
-    return _VALUE_MARKER + snippet_id.bytes + body
+@dataclass(frozen=True, slots=True)
+class CachedValue:
+    snippet_id: UUID
+    etag: str
+    body: bytes
 
 
-def decode_value(value: bytes | None) -> tuple[UUID, bytes] | None:
+def encode_value(snippet_id: UUID, etag: str, body: bytes) -> bytes:
+    tag = etag.encode("ascii")
+    if len(tag) != _ETAG_LENGTH:
+        raise ValueError(f"an entity tag is {_ETAG_LENGTH} hex digits, not {etag!r}")
+    return _VALUE_MARKER + snippet_id.bytes + tag + body
+
+
+def decode_value(value: bytes | None) -> CachedValue | None:
     if value is None or len(value) <= _HEADER_LENGTH or value[:1] != _VALUE_MARKER:
         return None
-    return UUID(bytes=value[1:_HEADER_LENGTH]), value[_HEADER_LENGTH:]
+    return CachedValue(
+        UUID(bytes=value[1:_ETAG_START]),
+        value[_ETAG_START:_HEADER_LENGTH].decode("ascii"),
+        value[_HEADER_LENGTH:],
+    )
 
 
 def body_key(
@@ -99,7 +117,13 @@ class RedisSnippetCache:
             CACHE_MISSES.inc()
             return CacheLookup(admitted, body=None, generation=generation or _ABSENT_GENERATION)
         CACHE_HITS.inc()
-        return CacheLookup(admitted, decoded[1], generation or _ABSENT_GENERATION, decoded[0])
+        return CacheLookup(
+            admitted,
+            decoded.body,
+            generation or _ABSENT_GENERATION,
+            decoded.snippet_id,
+            decoded.etag,
+        )
 
     async def put(
         self,
@@ -110,13 +134,14 @@ class RedisSnippetCache:
         ttl_seconds: int,
         generation: bytes | None,
         snippet_id: UUID,
+        etag: str,
     ) -> None:
         if generation is None or ttl_seconds <= 0:
             return
         try:
             await self._guarded_set(
                 keys=[body_key(short_id, version, representation), generation_key(short_id)],
-                args=[encode_value(snippet_id, body), ttl_seconds, generation],
+                args=[encode_value(snippet_id, etag, body), ttl_seconds, generation],
             )
         except RedisError as error:
             CACHE_ERRORS.inc()

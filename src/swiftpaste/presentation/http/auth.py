@@ -15,7 +15,7 @@ from swiftpaste.application.auth.tokens import TokenPair
 from swiftpaste.domain.users import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from swiftpaste.presentation.http.rate_limit import rate_limit
 from swiftpaste.presentation.http.routing import RequestScopedRoute
-from swiftpaste.presentation.http.security import CurrentUser
+from swiftpaste.presentation.http.security import AccountHolder
 from swiftpaste.presentation.http.users_schemas import UserRead
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=RequestScopedRoute)
@@ -84,6 +84,6 @@ async def refresh(
 
 
 @router.post("/jwt/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(caller: CurrentUser, log_out: FromDishka[LogOut]) -> None:
+async def logout(caller: AccountHolder, log_out: FromDishka[LogOut]) -> None:
     """End this login: the access token stops working at once, its refresh tokens too."""
     await log_out(caller.claims)

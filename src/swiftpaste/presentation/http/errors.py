@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from swiftpaste.application.errors import (
+    AccessTokenNotFound,
     AccountDisabled,
     ApplicationError,
     AuthenticationFailed,
@@ -19,16 +20,21 @@ from swiftpaste.application.errors import (
     CurrentPasswordIncorrect,
     DependencyUnavailable,
     EmailAlreadyRegistered,
+    IdempotencyKeyReused,
+    InsufficientScope,
     InvalidQuery,
     InvalidRefreshToken,
     InvalidShare,
     NotAuthenticated,
     NothingToUpdate,
+    PreconditionFailed,
     UsernameTaken,
 )
 from swiftpaste.domain.errors import (
     DomainError,
+    InvalidDeleteToken,
     InvalidSnippet,
+    InvalidTokenRequest,
     InvalidUsername,
     NotSnippetOwner,
     ShareExpired,
@@ -66,6 +72,12 @@ ERROR_MAP: Mapping[type[Exception], ErrorMapping] = {
     InvalidShare: ErrorMapping(422, "invalid_share"),
     InvalidQuery: ErrorMapping(422, "invalid_query"),
     ContentTooLarge: ErrorMapping(413, "content_too_large"),
+    InsufficientScope: ErrorMapping(403, "insufficient_scope"),
+    InvalidDeleteToken: ErrorMapping(403, "invalid_delete_token"),
+    AccessTokenNotFound: ErrorMapping(404, "token_not_found"),
+    PreconditionFailed: ErrorMapping(412, "precondition_failed"),
+    IdempotencyKeyReused: ErrorMapping(422, "idempotency_key_reused"),
+    InvalidTokenRequest: ErrorMapping(422, "invalid_token_request"),
 }
 
 _HTTP_CODES = {

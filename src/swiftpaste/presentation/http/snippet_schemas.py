@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from swiftpaste.application.ports.snippets import Representation
+from swiftpaste.application.snippets.create_snippet import CreateSnippetCommand, Idempotency
 from swiftpaste.application.snippets.read_models import (
     Author,
     Page,
@@ -38,6 +39,11 @@ Language = Annotated[str, Field(min_length=1, max_length=LANGUAGE_MAX_LENGTH)]
 
 
 class SnippetCreate(BaseModel):
+    """What a create asks for: the JSON body, or the curl-friendly form and query options.
+
+    Each field is passed on to the create command under its own name (`command`).
+    """
+
     model_config = ConfigDict(extra="forbid")
 
     title: Title
@@ -45,6 +51,11 @@ class SnippetCreate(BaseModel):
     visibility: Visibility = Visibility.PUBLIC
     language: Language | None = None
     expires_at: Annotated[datetime | None, AfterValidator(_aware)] = None
+
+    def command(
+        self, owner_id: UUID | None, idempotency: Idempotency | None
+    ) -> CreateSnippetCommand:
+        return CreateSnippetCommand(owner_id=owner_id, idempotency=idempotency, **dict(self))
 
 
 class SnippetUpdate(BaseModel):
@@ -110,6 +121,20 @@ class SnippetResponse(BaseModel):
                 created_at=version.created_at,
             ),
         )
+
+
+class CreatedAnonymously(SnippetResponse):
+    """The answer to an anonymous create: the snippet and its delete token."""
+
+    delete_token: str = Field(
+        description="Deletes the snippet (`X-Delete-Token`). Shown this once: kept as a digest."
+    )
+
+    @classmethod
+    def render(cls, details: SnippetDetails, delete_token: str) -> bytes:
+        snippet = details.snippet
+        response = SnippetResponse.of(snippet, details.author, snippet.version())
+        return cls(**dict(response), delete_token=delete_token).model_dump_json().encode()
 
 
 class HttpSnippetRenderer:
