@@ -22,6 +22,7 @@ from swiftpaste.presentation.http import (
     access_tokens,
     auth,
     health,
+    paste,
     reads,
     search,
     snippets,
@@ -109,6 +110,7 @@ def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False
         auth.router,
         access_tokens.router,
         users.router,
+        paste.router,
         health.router,
     )
     for router in routers:

@@ -5,6 +5,8 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from swiftpaste.presentation.http.errors import plain_text_error, wants_plain_text
+
 
 class BodyLimitMiddleware:
     """Checks Content-Length up front, and counts the bytes of bodies streamed without one."""
@@ -45,22 +47,27 @@ class BodyLimitMiddleware:
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         request_id = scope.get("state", {}).get("request_id")
-        body = json.dumps(
-            {
-                "error": {
-                    "code": "payload_too_large",
-                    "message": self._message,
-                    "details": None,
-                    "requestId": request_id,
+        if wants_plain_text(scope):
+            content_type = b"text/plain; charset=utf-8"
+            body = plain_text_error("payload_too_large", self._message)
+        else:
+            content_type = b"application/json"
+            body = json.dumps(
+                {
+                    "error": {
+                        "code": "payload_too_large",
+                        "message": self._message,
+                        "details": None,
+                        "requestId": request_id,
+                    },
                 },
-            },
-        ).encode()
+            ).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", content_type),
                     (b"content-length", str(len(body)).encode()),
                     (b"connection", b"close"),
                 ],

@@ -1,4 +1,8 @@
-"""The error envelope, and the one table that maps application errors to HTTP."""
+"""The error envelope, and the one table that maps application errors to HTTP.
+
+The curl-friendly create at the site root (`POST /`) answers errors as one line of plain
+text instead, with the same status, code and message.
+"""
 
 import logging
 from collections.abc import Mapping
@@ -8,8 +12,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import Scope
 
 from swiftpaste.application.errors import (
     AccessTokenNotFound,
@@ -95,6 +101,19 @@ _HTTP_CODES = {
 }
 
 
+SITE_ROOT = "/"
+"""The curl-friendly create (`POST /`), whose errors are plain text."""
+
+
+def wants_plain_text(scope: Scope) -> bool:
+    return scope.get("method") == "POST" and scope.get("path") == SITE_ROOT
+
+
+def plain_text_error(code: str, message: str) -> bytes:
+    """An error as one line of text: `code: message`."""
+    return f"{code}: {' '.join(message.split())}\n".encode()
+
+
 def request_id_of(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
@@ -106,8 +125,15 @@ def error_response(
     message: str,
     details: Any = None,
     headers: Mapping[str, str] | None = None,
-) -> JSONResponse:
+) -> Response:
     request_id = request_id_of(request)
+    if wants_plain_text(request.scope):
+        plain_headers = dict(headers or {})
+        if request_id:
+            plain_headers["X-Request-Id"] = request_id
+        return PlainTextResponse(
+            plain_text_error(code, message), status_code=status, headers=plain_headers
+        )
     body = {
         "error": {
             "code": code,
@@ -130,7 +156,7 @@ def _lookup(error: Exception) -> ErrorMapping | None:
     return None
 
 
-async def application_error_handler(request: Request, error: Exception) -> JSONResponse:
+async def application_error_handler(request: Request, error: Exception) -> Response:
     """The envelope of an application or domain error, by the one table (`ERROR_MAP`)."""
     mapping = _lookup(error) or ErrorMapping(400, "bad_request")
     headers = {"WWW-Authenticate": "Bearer"} if mapping.status == 401 else None  # noqa: PLR2004
@@ -148,7 +174,7 @@ def _validation_details(error: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
-async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     details = _validation_details(error)
     if any(issue["type"] == "json_invalid" for issue in details):
@@ -160,7 +186,7 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     return error_response(request, 422, "validation_error", message, details)
 
 
-async def _http_error(request: Request, error: Exception) -> JSONResponse:
+async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     code = _HTTP_CODES.get(error.status_code, "http_error")
     if error.status_code == 404 and error.detail == "Not Found":  # noqa: PLR2004
@@ -174,7 +200,7 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+async def _unexpected_error(request: Request, error: Exception) -> Response:
     logger.error(
         "unhandled error",
         extra={"request_id": request_id_of(request), "path": request.url.path},
@@ -186,7 +212,7 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
 def unavailable_handler(code: str, message: str) -> Any:
     """A 503 handler for an infrastructure failure; the composition root registers it."""
 
-    async def handle(request: Request, error: Exception) -> JSONResponse:
+    async def handle(request: Request, error: Exception) -> Response:
         logger.warning("%s: %s", code, error, extra={"request_id": request_id_of(request)})
         return error_response(request, 503, code, message, headers={"Retry-After": "5"})
 

@@ -25,7 +25,6 @@ from typing import Annotated, Literal
 
 from dishka.integrations.fastapi import FromDishka, inject
 from fastapi import Depends, Request, Response
-from fastapi.responses import JSONResponse
 
 from swiftpaste.application.auth.credentials import BearerCredentials, Caller
 from swiftpaste.application.errors import NotAuthenticated
@@ -223,7 +222,7 @@ def rate_limit(policy_name: PolicyName) -> Callable[..., Awaitable[None]]:
     return enforce_rate_limit
 
 
-async def rate_limit_exceeded_handler(request: Request, error: Exception) -> JSONResponse:
+async def rate_limit_exceeded_handler(request: Request, error: Exception) -> Response:
     """429 in the error envelope, with Retry-After and the RateLimit headers."""
     assert isinstance(error, RateLimitExceeded)
     decision = error.decision

@@ -73,6 +73,10 @@ class PublicLinks:
         query = {"v": version} | ({"token": token} if token else {})
         return f"{self.base_url.rstrip('/')}/v1/api/snippet/{short_id}?{urlencode(query)}"
 
+    def paste(self, short_id: str) -> str:
+        """Where a paste reads back as it was sent: its latest content, as text."""
+        return f"{self.base_url.rstrip('/')}/v1/api/snippet/{short_id}/raw"
+
 
 VersionParam = Annotated[int | None, Query(ge=1, le=MAX_VERSION, description="Version number.")]
 IfMatchHeader = Annotated[
