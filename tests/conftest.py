@@ -8,7 +8,12 @@ launcher `just dev` uses) on free ports, in `.data/test`.
 import asyncio
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -134,3 +139,93 @@ def database_url(servers: Servers) -> Iterator[str]:
     """A fresh database for this test session, migrated to head, dropped afterwards."""
     with scratch_database(servers, "swiftpaste_test", migrated=True) as url:
         yield url
+
+
+# The settings of a served API under test: a quick argon2, budgets out of the way (each
+# test that needs one sets it), and its own links.
+SERVED_API_SETTINGS = {
+    "ENVIRONMENT": "test",
+    "JWT_SECRET": "served-api-test-secret-" + "s" * 40,
+    "ARGON2_TIME_COST": "2",
+    "ARGON2_MEMORY_COST_KIB": str(19 * 1024),
+    "ARGON2_PARALLELISM": "1",
+    "RATE_LIMIT_READ_CAPACITY": "1000000",
+    "RATE_LIMIT_WRITE_CAPACITY": "1000000",
+    "RATE_LIMIT_ANONYMOUS_CAPACITY": "1000000",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+@dataclass(frozen=True)
+class ServedApi:
+    base_url: str
+    process: "subprocess.Popen[bytes]"
+
+
+def _wait_until_live(url: str, process: "subprocess.Popen[bytes]", within: float) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"swiftpaste serve exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"swiftpaste serve did not answer {url} within {within}s")
+
+
+@pytest.fixture(scope="session")
+def served_api(servers: Servers, database_url: str) -> Iterator[ServedApi]:
+    """`swiftpaste serve` in a process of its own on a free port, against the session's
+    servers: for clients that talk real HTTP (curl, the documented examples)."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    setting_names = {"DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS", "PUBLIC_BASE_URL"}
+    environment = {k: v for k, v in os.environ.items() if k not in setting_names} | {
+        **SERVED_API_SETTINGS,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": servers.endpoints.redis_url,
+        "KAFKA_BOOTSTRAP_SERVERS": servers.endpoints.kafka_bootstrap_servers,
+        "PUBLIC_BASE_URL": base_url,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "swiftpaste", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        _wait_until_live(f"{base_url}/v1/api/health/health", process, within=60)
+        yield ServedApi(base_url, process)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def served_api_token(api: ServedApi, *scopes: str) -> str:
+    """A personal access token of a new account of the served API (default: read and write)."""
+    import httpx
+
+    username = f"served_{uuid.uuid4().hex[:10]}"
+    password = "correct horse battery staple"
+    with httpx.Client(base_url=api.base_url) as http:
+        http.post(
+            "/auth/register",
+            json={"email": f"{username}@example.com", "username": username, "password": password},
+        ).raise_for_status()
+        login = http.post("/auth/jwt/login", data={"username": username, "password": password})
+        login.raise_for_status()
+        issued = http.post(
+            "/users/me/tokens",
+            json={"name": "served", "scopes": list(scopes or ("snippets:read", "snippets:write"))},
+            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+        )
+        issued.raise_for_status()
+        token: str = issued.json()["token"]
+        return token

@@ -1,10 +1,12 @@
 """The real API app (lifespan included) over httpx, wired to the session's real servers."""
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
@@ -32,6 +34,7 @@ def make_settings(servers: Servers, database_url: str, **overrides: Any) -> Sett
         # Every test shares one client address: budgets are tested on their own.
         "rate_limit_read_capacity": 1_000_000,
         "rate_limit_write_capacity": 1_000_000,
+        "rate_limit_anonymous_capacity": 1_000_000,
         **overrides,
     }
     return Settings(**values)
@@ -54,6 +57,40 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://swiftpaste.test") as http:
         yield http
+
+
+ClientWith = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def client_with(servers: Servers, database_url: str) -> ClientWith:
+    """A client of an app of its own, built with the given settings (over the same servers),
+    from an address of its own: its budgets are not those other tests spent."""
+
+    @asynccontextmanager
+    async def connect(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        api = make_api(make_settings(servers, database_url, **overrides))
+        address = f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1"
+        async with LifespanManager(api, startup_timeout=30, shutdown_timeout=30):
+            transport = httpx.ASGITransport(app=api, client=(address, 40000))
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://swiftpaste.test"
+            ) as http:
+                yield http
+
+    return connect
+
+
+async def query_database(database_url: str, sql: str, *arguments: Any) -> list[asyncpg.Record]:
+    """Rows as PostgreSQL holds them, read over a connection of its own."""
+    connection = await asyncpg.connect(
+        database_url.replace("postgresql+asyncpg://", "postgresql://")
+    )
+    try:
+        rows: list[asyncpg.Record] = await connection.fetch(sql, *arguments)
+        return rows
+    finally:
+        await connection.close()
 
 
 @dataclass(frozen=True)
@@ -99,3 +136,23 @@ async def register_and_log_in(
 @pytest.fixture
 async def account(client: httpx.AsyncClient) -> Account:
     return await register_and_log_in(client)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def issue_token(
+    client: httpx.AsyncClient, account: Account, *scopes: str, days: int | None = None
+) -> str:
+    """A personal access token of the account, with these scopes (default: read and write)."""
+    body: dict[str, Any] = {"name": "tests", "scopes": list(scopes or SNIPPET_SCOPES)}
+    if days is not None:
+        body["expires_in_days"] = days
+    issued = await client.post("/users/me/tokens", json=body, headers=account.auth)
+    assert issued.status_code == 201, issued.text
+    token: str = issued.json()["token"]
+    return token
+
+
+SNIPPET_SCOPES = ("snippets:read", "snippets:write")

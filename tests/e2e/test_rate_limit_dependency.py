@@ -13,18 +13,31 @@ from dishka import AsyncContainer, Provider, Scope, make_async_container
 from dishka.integrations.fastapi import FastapiProvider, setup_dishka
 from fastapi import Depends, FastAPI
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from swiftpaste.application.auth.credentials import BearerCredentials
 from swiftpaste.application.ports.rate_limit import (
     RateLimiter,
     RateLimitExceeded,
     RateLimitPolicy,
     RateLimits,
 )
-from swiftpaste.application.ports.security import AccessClaims, AccessTokenCodec
+from swiftpaste.application.ports.security import (
+    AccessClaims,
+    AccessTokenCodec,
+    PersonalAccessTokenLookup,
+)
+from swiftpaste.application.ports.system import Clock
 from swiftpaste.infrastructure.cache.breaker import CircuitBreaker
 from swiftpaste.infrastructure.cache.client import RedisOptions, make_redis, make_redis_breaker
 from swiftpaste.infrastructure.cache.rate_limiter import RedisRateLimiter
+from swiftpaste.infrastructure.clock import SystemClock
+from swiftpaste.infrastructure.persistence.access_tokens import AsyncpgAccessTokenLookup
+from swiftpaste.infrastructure.persistence.engine import make_engine
+from swiftpaste.infrastructure.persistence.read_pool import ReadPool
 from swiftpaste.infrastructure.security.tokens import JwtAccessTokenCodec
+from swiftpaste.main.providers.database import engine_options, read_pool_options
+from swiftpaste.main.settings import Settings
 from swiftpaste.presentation.http.errors import install_error_handlers
 from swiftpaste.presentation.http.middleware import RequestContextMiddleware
 from swiftpaste.presentation.http.rate_limit import (
@@ -33,6 +46,7 @@ from swiftpaste.presentation.http.rate_limit import (
     rate_limit_exceeded_handler,
 )
 from tests.conftest import Servers
+from tests.e2e.conftest import make_settings
 
 SECRET = "rate-limit-test-secret-" + "r" * 40
 NO_REFILL = 0.001  # one token in about 17 minutes: nothing refills during a test
@@ -46,11 +60,11 @@ class Budgets:
     proxies: TrustedProxies
 
 
-def make_container(redis_url: str, budgets: Budgets) -> AsyncContainer:
+def make_container(settings: Settings, budgets: Budgets) -> AsyncContainer:
     async def redis() -> AsyncIterator[Redis]:
         client = make_redis(
             RedisOptions(
-                url=redis_url,
+                url=settings.redis_url,
                 socket_timeout_seconds=0.5,
                 retries=1,
                 retry_backoff_seconds=0.05,
@@ -63,11 +77,27 @@ def make_container(redis_url: str, budgets: Budgets) -> AsyncContainer:
     def breaker(client: Redis) -> CircuitBreaker:
         return make_redis_breaker(client, failures_to_open=3, probe_interval_seconds=1.0)
 
+    async def read_pool() -> AsyncIterator[ReadPool]:
+        pool = await ReadPool.open(read_pool_options(settings))
+        yield pool
+        await pool.aclose()
+
+    async def engine() -> AsyncIterator[AsyncEngine]:
+        created = make_engine(engine_options(settings))
+        yield created
+        await created.dispose()
+
     provider = Provider(scope=Scope.APP)
     provider.provide(redis)
     provider.provide(breaker)
+    provider.provide(read_pool)
+    provider.provide(engine)
     provider.provide(RedisRateLimiter, provides=RateLimiter)
     provider.provide(lambda: JwtAccessTokenCodec(SECRET), provides=AccessTokenCodec)
+    # Bearers are identified as the app does: access tokens decoded, personal ones looked up.
+    provider.provide(AsyncpgAccessTokenLookup, provides=PersonalAccessTokenLookup)
+    provider.provide(SystemClock, provides=Clock)
+    provider.provide(BearerCredentials)
     provider.from_context(provides=RateLimits)
     provider.from_context(provides=TrustedProxies)
     return make_async_container(
@@ -105,6 +135,7 @@ def policies(
             read=RateLimitPolicy(f"read-{run}", read_capacity, NO_REFILL),
             write=RateLimitPolicy(f"write-{run}", write_capacity, NO_REFILL),
             password=RateLimitPolicy(f"password-{run}", 1, NO_REFILL),
+            anonymous=RateLimitPolicy(f"anonymous-{run}", write_capacity, NO_REFILL),
         ),
         TrustedProxies(tuple(ip_network(proxy) for proxy in proxies)),
     )
@@ -114,7 +145,7 @@ ClientFactory = Callable[[Budgets, str], Awaitable[httpx.AsyncClient]]
 
 
 @pytest.fixture
-async def connect(servers: Servers) -> AsyncIterator[ClientFactory]:
+async def connect(servers: Servers, database_url: str) -> AsyncIterator[ClientFactory]:
     """Connects a client at a given address to an app with the given settings."""
     containers: dict[int, AsyncContainer] = {}
     apps: dict[int, FastAPI] = {}
@@ -123,7 +154,7 @@ async def connect(servers: Servers) -> AsyncIterator[ClientFactory]:
     async def factory(settings: Budgets, address: str) -> httpx.AsyncClient:
         key = id(settings)
         if key not in apps:
-            containers[key] = make_container(servers.endpoints.redis_url, settings)
+            containers[key] = make_container(make_settings(servers, database_url), settings)
             apps[key] = make_app(containers[key])
         transport = httpx.ASGITransport(app=apps[key], client=(address, 40000))
         client = httpx.AsyncClient(transport=transport, base_url="http://swiftpaste.test")

@@ -300,6 +300,7 @@ async def test_the_openapi_document_describes_the_read_paths(client: httpx.Async
             ("v", "query"),
             ("token", "query"),
             ("X-Snippet-Password", "header"),
+            ("If-None-Match", "header"),
         }
         assert media_type in operation["responses"]["200"]["content"]
     json_200 = paths["/v1/api/snippet/{short_id}"]["get"]["responses"]["200"]

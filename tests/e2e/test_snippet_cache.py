@@ -52,12 +52,13 @@ async def test_first_read_fills_the_cache_and_the_next_is_a_hit(
     misses = _metric("cache_miss_total")
     first = await read(client, snippet["short_id"])
     assert _metric("cache_miss_total") == misses + 1
-    # The response, after a header naming the snippet, with the view count left out.
+    # The response, after a header naming the snippet and its entity tag, with the view
+    # count left out.
     stored = await redis.get(key)
     assert isinstance(stored, bytes)
     copy = decode_value(stored)
     assert copy is not None
-    assert copy.snippet_id == UUID(snippet["id"])
+    assert (copy.snippet_id, copy.etag) == (UUID(snippet["id"]), first.headers["etag"].strip('"'))
     assert copy.rendered.body(first.json()["views"]) == first.content
     hits = _metric("cache_hit_total")
     second = await read(client, snippet["short_id"])
@@ -141,6 +142,7 @@ async def test_a_stale_write_after_an_invalidation_is_dropped(
         60,
         seen_generation,
         UUID(snippet["id"]),
+        "0" * 32,
     )
     assert await redis.get(f"snippet:{short_id}:vlatest") is None
 

@@ -131,6 +131,22 @@ async def _valid_requests(client: httpx.AsyncClient) -> dict[tuple[str, str], Va
             },
             headers=owner.auth,
         ),
+        ("POST", "/"): ValidRequest(
+            "/",
+            form={
+                "content": "pasted",
+                "title": "t",
+                "language": "python",
+                "expires_in": "1h",
+                "password": "open sesame",
+            },
+            headers=owner.auth,
+        ),
+        ("POST", "/users/me/tokens"): ValidRequest(
+            "/users/me/tokens",
+            json_body={"name": "ci", "scopes": ["snippets:read"]},
+            headers=owner.auth,
+        ),
         ("PUT", f"{SNIPPETS}/{{snippet_id}}"): ValidRequest(
             f"{SNIPPETS}/{snippet['id']}",
             json_body={"title": "t2", "content": "c2", "visibility": "public", "language": "c"},

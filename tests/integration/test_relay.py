@@ -268,7 +268,7 @@ async def test_a_created_snippet_reaches_the_topic_as_a_complete_envelope(
     assert message == {
         "event_id": str(row["event_id"]),
         "event_type": "snippet.created",
-        "schema_version": 1,
+        "schema_version": 2,
         "occurred_at": message["occurred_at"],
         "snippet_id": created["id"],
         "aggregate_version": 1,

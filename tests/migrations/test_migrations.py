@@ -159,3 +159,44 @@ def test_0005_rewrites_search_vectors_into_the_keyed_form_and_back(empty_databas
     assert asyncio.run(stored()) == set(keyed.positions) | keyed.keys
     downgrade(empty_database, "0004")
     assert asyncio.run(stored()) == set(glued.positions)
+
+
+def test_0007_downgrade_deletes_the_anonymous_snippets_the_older_schema_cannot_hold(
+    empty_database: str,
+) -> None:
+    upgrade(empty_database, "0007")
+
+    async def run(*statements: str) -> list[str]:
+        connection = await asyncpg.connect(
+            empty_database.replace("postgresql+asyncpg://", "postgresql://")
+        )
+        try:
+            for statement in statements:
+                await connection.execute(statement)
+            rows = await connection.fetch("SELECT short_id FROM snippets ORDER BY short_id")
+        finally:
+            await connection.close()
+        return [row["short_id"] for row in rows]
+
+    insert = (
+        "INSERT INTO snippets (id, short_id, title, owner_id, delete_token_digest,"
+        " latest_version, created_at, updated_at)"
+    )
+    assert asyncio.run(
+        run(
+            "INSERT INTO users (id, email, username, hashed_password)"
+            " VALUES ('00000000-0000-4000-8000-000000000001', 'a@example.com', 'ada', 'x')",
+            f"{insert} VALUES (gen_random_uuid(), 'owned234', 't',"
+            " '00000000-0000-4000-8000-000000000001', NULL, 1, now(), now())",
+            f"{insert} VALUES (gen_random_uuid(), 'anon2345', 't', NULL, repeat('d', 64),"
+            " 1, now(), now())",
+        )
+    ) == ["anon2345", "owned234"]
+    with pytest.raises(asyncpg.CheckViolationError):
+        asyncio.run(
+            run(
+                f"{insert} VALUES (gen_random_uuid(), 'neither2', 't', NULL, NULL, 1, now(), now())"
+            )
+        )
+    downgrade(empty_database, "0006")
+    assert asyncio.run(run()) == ["owned234"]

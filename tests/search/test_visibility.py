@@ -103,3 +103,23 @@ async def test_a_new_snippet_is_found_within_moments(search: SearchClient, owner
     await search.until_total(tag, 1)
     # Generous: the latency target (p95 300 ms) is measured by `just bench events`.
     assert loop.time() - started < 10
+
+
+async def test_an_anonymous_paste_is_found_by_everyone_without_an_author(
+    search: SearchClient, owner: Account
+) -> None:
+    tag = unique_word("a")
+    created = await search.http.post(
+        f"{SNIPPETS}/", json={"title": f"{tag} anonymous", "content": "nobody's"}
+    )
+    assert created.status_code == 201, created.text
+    snippet = created.json()
+    await search.until_total(tag, 1)
+    for reader in (None, owner):
+        (found,) = (await search.find(tag, reader))["items"]
+        assert (found["short_id"], found["author"]) == (snippet["short_id"], None)
+    deleted = await search.http.delete(
+        f"{SNIPPETS}/{snippet['id']}", headers={"X-Delete-Token": snippet["delete_token"]}
+    )
+    assert deleted.status_code == 204
+    await search.until_total(tag, 0)

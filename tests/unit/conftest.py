@@ -2,6 +2,7 @@
 
 import pytest
 
+from swiftpaste.application.auth.credentials import BearerCredentials
 from swiftpaste.application.auth.revocation import SessionRevoker
 from swiftpaste.application.auth.tokens import TokenLifetimes, TokenPairIssuer
 from swiftpaste.application.ports.rate_limit import RateLimitPolicy, RateLimits
@@ -11,7 +12,9 @@ from swiftpaste.application.snippets.share_snippet import SharePolicy
 from swiftpaste.domain.users import User
 from tests.unit.fakes import (
     FakeAccessTokenCodec,
+    FakeAccessTokens,
     FakeDenylist,
+    FakeIdempotencyKeys,
     FakePasswordHasher,
     FakeRateLimiter,
     FakeRefreshTokenRepository,
@@ -81,6 +84,23 @@ def codec(clock: FixedClock) -> FakeAccessTokenCodec:
 @pytest.fixture
 def denylist(clock: FixedClock, journal: list[str]) -> FakeDenylist:
     return FakeDenylist(clock, journal)
+
+
+@pytest.fixture
+def access_tokens(uow: FakeUnitOfWork) -> FakeAccessTokens:
+    return FakeAccessTokens(uow)
+
+
+@pytest.fixture
+def credentials(
+    codec: FakeAccessTokenCodec, access_tokens: FakeAccessTokens, clock: FixedClock
+) -> BearerCredentials:
+    return BearerCredentials(codec, access_tokens, clock)
+
+
+@pytest.fixture
+def idempotency_keys(uow: FakeUnitOfWork) -> FakeIdempotencyKeys:
+    return FakeIdempotencyKeys(uow)
 
 
 @pytest.fixture
@@ -187,6 +207,7 @@ def rate_limits() -> RateLimits:
         read=RateLimitPolicy("read", READS_ALLOWED, 0.001),
         write=RateLimitPolicy("write", 1, 0.001),
         password=RateLimitPolicy("password", PASSWORD_GUESSES, 0.001),
+        anonymous=RateLimitPolicy("anonymous", 1, 0.001),
     )
 
 
@@ -195,7 +216,7 @@ def read_snippet(
     snippet_cache: FakeSnippetCache,
     snippet_queries: FakeSnippetQueries,
     renderer: FakeRenderer,
-    codec: FakeAccessTokenCodec,
+    credentials: BearerCredentials,
     session_revocations: FakeSessionRevocations,
     share_tokens: FakeShareTokens,
     clock: FixedClock,
@@ -210,7 +231,7 @@ def read_snippet(
         snippet_cache,
         snippet_queries,
         renderer,
-        codec,
+        credentials,
         session_revocations,
         share_tokens,
         clock,

@@ -16,7 +16,12 @@ from typing import Protocol
 from uuid import UUID, uuid4
 
 from swiftpaste.application.auth.tokens import refresh_token_digest
-from swiftpaste.application.errors import EmailAlreadyRegistered, UsernameTaken
+from swiftpaste.application.errors import (
+    EmailAlreadyRegistered,
+    IdempotencyKeyReused,
+    UsernameTaken,
+)
+from swiftpaste.application.ports.persistence import IdempotencyClaim, Reply
 from swiftpaste.application.ports.rate_limit import (
     Admission,
     Admitted,
@@ -38,6 +43,7 @@ from swiftpaste.application.snippets.read_models import (
     SnippetSummary,
     VersionSummary,
 )
+from swiftpaste.domain.access_tokens import PersonalAccessToken
 from swiftpaste.domain.events import DomainEvent, SnippetViewed
 from swiftpaste.domain.sessions import RefreshToken
 from swiftpaste.domain.snippets import ShareGrant, Snippet, SnippetVersion, Visibility
@@ -302,6 +308,91 @@ class FakeRefreshTokenRepository:
 
     def discard(self) -> None:
         self._staged = {key: replace(token) for key, token in self._committed.items()}
+
+
+class FakeAccessTokens:
+    """Personal access tokens: the repository (staged until the unit of work commits) and
+    the lookup, which sees only what was committed, as the read pool does."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._staged: dict[UUID, PersonalAccessToken] = {}
+        self._committed: dict[UUID, PersonalAccessToken] = {}
+        self.touches: list[tuple[UUID, datetime]] = []
+        uow.enlist(self)
+
+    def committed_tokens(self) -> list[PersonalAccessToken]:
+        return [replace(token) for token in self._committed.values()]
+
+    # --- PersonalAccessTokenRepository --------------------------------------------
+
+    async def add(self, token: PersonalAccessToken) -> None:
+        self._staged[token.id] = replace(token)
+
+    async def owned_by(self, user_id: UUID) -> list[PersonalAccessToken]:
+        mine = [replace(t) for t in self._staged.values() if t.user_id == user_id]
+        return sorted(mine, key=lambda token: token.created_at, reverse=True)
+
+    async def remove(self, user_id: UUID, token_id: UUID) -> bool:
+        token = self._staged.get(token_id)
+        if token is None or token.user_id != user_id:
+            return False
+        del self._staged[token_id]
+        return True
+
+    # --- PersonalAccessTokenLookup ------------------------------------------------
+
+    async def find(self, token_digest: str) -> PersonalAccessToken | None:
+        for token in self._committed.values():
+            if token.token_digest == token_digest:
+                return replace(token)
+        return None
+
+    async def touch(self, token_id: UUID, now: datetime) -> None:
+        self.touches.append((token_id, now))
+        for tokens in (self._committed, self._staged):
+            if token_id in tokens:
+                tokens[token_id].last_used_at = now
+
+    # --- _Participant -------------------------------------------------------------
+
+    def publish(self) -> None:
+        self._committed = {key: replace(token) for key, token in self._staged.items()}
+
+    def discard(self) -> None:
+        self._staged = {key: replace(token) for key, token in self._committed.items()}
+
+
+class FakeIdempotencyKeys:
+    """Claimed keys and their replies, committed with the unit of work."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._staged: dict[tuple[str, str], tuple[str, Reply | None]] = {}
+        self._committed: dict[tuple[str, str], tuple[str, Reply | None]] = {}
+        uow.enlist(self)
+
+    def committed_reply(self, caller: str, key: str) -> Reply | None:
+        kept = self._committed.get((caller, key))
+        return None if kept is None else kept[1]
+
+    async def claim(self, claim: IdempotencyClaim, now: datetime) -> Reply | None:
+        kept = self._staged.get((claim.caller, claim.key))
+        if kept is None:
+            self._staged[(claim.caller, claim.key)] = (claim.fingerprint, None)
+            return None
+        fingerprint, reply = kept
+        if fingerprint != claim.fingerprint:
+            raise IdempotencyKeyReused("another request")
+        assert reply is not None, "a committed claim always has its reply"
+        return reply
+
+    async def remember(self, claim: IdempotencyClaim, reply: Reply) -> None:
+        self._staged[(claim.caller, claim.key)] = (claim.fingerprint, reply)
+
+    def publish(self) -> None:
+        self._committed = dict(self._staged)
+
+    def discard(self) -> None:
+        self._staged = dict(self._committed)
 
 
 class FakeSessionRevocations:
@@ -663,7 +754,9 @@ class FakeSnippetQueries:
                 return snippet
         return None
 
-    def _author(self, snippet: Snippet) -> Author:
+    def _author(self, snippet: Snippet) -> Author | None:
+        if snippet.owner_id is None:
+            return None
         owner = self._users.committed_user(snippet.owner_id)
         if owner is None:
             msg = f"the owner {snippet.owner_id} of {snippet.short_id} is not a seeded user"
@@ -678,6 +771,7 @@ class FakeCachedSnippet:
     generation: bytes | None
     snippet_id: UUID | None = None
     views: int | None = None
+    etag: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -686,6 +780,7 @@ class CacheEntry:
     views: int
     ttl_seconds: int
     snippet_id: UUID
+    etag: str = "cached-etag"
 
 
 CacheKey = tuple[str, int | None, Representation]
@@ -701,6 +796,7 @@ class CachePut:
     ttl_seconds: int
     generation: bytes | None
     snippet_id: UUID
+    etag: str
     stored: bool
     """False when the generation guard dropped it."""
 
@@ -807,7 +903,9 @@ class FakeSnippetCache:
         if entry is None:
             return FakeCachedSnippet(admitted, rendered=None, generation=generation)
         views = max(entry.views, self.live_views.get(short_id, 0))
-        return FakeCachedSnippet(admitted, entry.rendered, generation, entry.snippet_id, views)
+        return FakeCachedSnippet(
+            admitted, entry.rendered, generation, entry.snippet_id, views, entry.etag
+        )
 
     async def put(
         self,
@@ -819,6 +917,7 @@ class FakeSnippetCache:
         ttl_seconds: int,
         generation: bytes | None,
         snippet_id: UUID,
+        etag: str,
     ) -> None:
         stored = generation is not None and generation == self.generation(short_id)
         self.puts.append(
@@ -831,11 +930,12 @@ class FakeSnippetCache:
                 ttl_seconds,
                 generation,
                 snippet_id,
+                etag,
                 stored,
             )
         )
         if stored:
-            entry = CacheEntry(rendered, views, ttl_seconds, snippet_id)
+            entry = CacheEntry(rendered, views, ttl_seconds, snippet_id, etag)
             self.entries[(short_id, version, representation)] = entry
 
     async def invalidate(self, short_id: str, latest_version: int) -> None:
@@ -971,11 +1071,9 @@ class FakeRenderer:
         self.renders += 1
         if representation is Representation.RAW:
             return Rendered(version.content.encode())
+        author = "nobody" if details.author is None else details.author.username
         return Rendered(
-            (
-                f"{details.snippet.short_id} v{version.number} by {details.author.username}: "
-                f"{version.content}"
-            ).encode()
+            f"{details.snippet.short_id} v{version.number} by {author}: {version.content}".encode()
         )
 
 
@@ -1060,4 +1158,26 @@ def a_snippet(
         language=language,
         expires_at=expires_at,
         now=now,
+    )
+
+
+def an_anonymous_snippet(
+    *,
+    short_id: str = "anon2345",
+    delete_token_digest: str = "d" * 64,
+    expires_at: datetime | None = None,
+    now: datetime = DEFAULT_NOW,
+) -> Snippet:
+    """A freshly pasted anonymous snippet: no owner, public, with a delete token's digest."""
+    return Snippet.create(
+        snippet_id=uuid4(),
+        short_id=short_id,
+        owner_id=None,
+        title="anonymous",
+        content="c",
+        visibility=Visibility.PUBLIC,
+        language=None,
+        expires_at=expires_at,
+        now=now,
+        delete_token_digest=delete_token_digest,
     )

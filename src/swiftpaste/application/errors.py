@@ -81,3 +81,19 @@ class PasswordRequired(ApplicationError):
 
 class PasswordIncorrect(ApplicationError):
     """The password given for the version is not its password."""
+
+
+class InsufficientScope(ApplicationError):
+    """The credential is valid but was not given the scope this request needs."""
+
+
+class PreconditionFailed(ApplicationError):
+    """The snippet changed since the version the caller names (`If-Match`)."""
+
+
+class IdempotencyKeyReused(ApplicationError):
+    """An idempotency key came back with a different request than its first one."""
+
+
+class AccessTokenNotFound(ApplicationError):
+    """The caller has no personal access token with this id."""

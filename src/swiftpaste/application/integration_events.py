@@ -10,6 +10,8 @@ new optional fields may appear.
 `aggregate_version` grows by one with every lifecycle change of a snippet; a
 consumer that stores it can ignore anything older. Views change no state and
 carry 0.
+
+Schema version 2: `owner_id` is null for an anonymous snippet (version 1 always had one).
 """
 
 import json
@@ -33,7 +35,7 @@ from swiftpaste.domain.events import (
     SnippetViewLimitReached,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Visibility = Literal["public", "unlisted", "private"]
 
@@ -47,7 +49,7 @@ class SnippetRef(_Model):
     """What every lifecycle payload says about the snippet."""
 
     short_id: str = Field(description="The snippet's 8-character link id.")
-    owner_id: UUID
+    owner_id: UUID | None = Field(description="The owner's user id; null: an anonymous snippet.")
     latest_version: int = Field(ge=1, description="The newest version number after the change.")
 
 

@@ -39,3 +39,11 @@ class ViewLimitReached(DomainError):
 
 class NotSnippetOwner(DomainError):
     """Someone other than the owner tried to change the snippet."""
+
+
+class InvalidDeleteToken(DomainError):
+    """The delete token does not belong to the snippet (or the snippet has none)."""
+
+
+class InvalidTokenRequest(DomainError):
+    """A personal access token was asked for with a bad name, scope or lifetime."""

@@ -18,7 +18,8 @@ class DomainEvent:
 
     snippet_id: UUID
     short_id: str
-    owner_id: UUID
+    owner_id: UUID | None
+    """None for an anonymous snippet."""
     occurred_at: datetime
     latest_version: int
     """The snippet's newest version number once the change is made."""

@@ -1,5 +1,6 @@
 """The Snippet aggregate: a titled paste with immutable, numbered versions."""
 
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -8,6 +9,7 @@ from typing import Any, Final, Literal, TypeAlias, TypeVar
 from uuid import UUID
 
 from swiftpaste.domain.errors import (
+    InvalidDeleteToken,
     InvalidSnippet,
     NotSnippetOwner,
     ShareExpired,
@@ -199,17 +201,22 @@ class Snippet:
     Only the versions a use case needs are loaded (`versions`); `latest_version`
     always names the newest one. Every change bumps `aggregate_version` and records a
     domain event, in order.
+
+    An anonymous snippet has no owner: it is never private, nobody may revise or share
+    it, and whoever holds its delete token (kept as a digest) may delete it.
     """
 
     id: UUID
     short_id: str
     title: str
-    owner_id: UUID
+    owner_id: UUID | None
     latest_version: int
     views: int
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    delete_token_digest: str | None = None
+    """Anonymous snippets only: the digest of the token that deletes it."""
     aggregate_version: int = 0
     versions: dict[int, SnippetVersion] = field(default_factory=dict)
     events: list[DomainEvent] = field(default_factory=list)
@@ -220,7 +227,7 @@ class Snippet:
         *,
         snippet_id: UUID,
         short_id: str,
-        owner_id: UUID,
+        owner_id: UUID | None,
         title: str,
         content: str,
         visibility: Visibility,
@@ -230,9 +237,15 @@ class Snippet:
         burn_after_reading: bool = False,
         max_views: int | None = None,
         password_hash: str | None = None,
+        delete_token_digest: str | None = None,
     ) -> "Snippet":
+        """A new snippet; without an owner, an anonymous one, which needs a delete token."""
         if expires_at is not None and expires_at <= now:
             raise InvalidSnippet("expires_at must be in the future")
+        if (owner_id is None) != (delete_token_digest is not None):
+            raise ValueError("a snippet has an owner or, when anonymous, a delete token")
+        if owner_id is None and visibility is Visibility.PRIVATE:
+            raise InvalidSnippet("an anonymous snippet cannot be private: nobody could read it")
         first = SnippetVersion(
             number=1,
             content=validate_content(content),
@@ -253,6 +266,7 @@ class Snippet:
             views=0,
             created_at=now,
             updated_at=now,
+            delete_token_digest=delete_token_digest,
             versions={1: first},
         )
         snippet._record(
@@ -490,15 +504,38 @@ class Snippet:
             )
         return expired
 
-    def delete(self, *, deleter_id: UUID, now: datetime) -> None:
-        self._check_owner(deleter_id)
+    @property
+    def is_anonymous(self) -> bool:
+        return self.owner_id is None
+
+    def delete(
+        self,
+        *,
+        now: datetime,
+        deleter_id: UUID | None = None,
+        delete_token_digest: str | None = None,
+    ) -> None:
+        """Deleted by its owner or, for an anonymous snippet, with its delete token."""
+        if delete_token_digest is None:
+            self._check_owner(deleter_id)
+        elif self.is_deleted:
+            raise SnippetNotFound("snippet not found")
+        elif self.delete_token_digest is None or not hmac.compare_digest(
+            self.delete_token_digest, delete_token_digest
+        ):
+            raise InvalidDeleteToken("the delete token does not match this snippet")
         self.deleted_at = now
         self.updated_at = now
         self._record(SnippetDeleted(**self._event_fields(now)))
 
-    def _check_owner(self, user_id: UUID) -> None:
+    def _check_owner(self, user_id: UUID | None) -> None:
         if self.is_deleted:
             raise SnippetNotFound("snippet not found")
+        if self.is_anonymous:
+            raise NotSnippetOwner(
+                "an anonymous snippet has no owner: it cannot be changed, only deleted"
+                " with its delete token"
+            )
         if not self.is_owned_by(user_id):
             raise NotSnippetOwner("only the snippet's owner may change it")
 

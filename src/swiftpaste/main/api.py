@@ -19,7 +19,16 @@ from swiftpaste.main.heap import settle_after_startup
 from swiftpaste.main.logging import DirectJsonLines, configure_logging
 from swiftpaste.main.providers import service_providers
 from swiftpaste.main.settings import Settings, load_settings
-from swiftpaste.presentation.http import auth, health, reads, search, snippets, users
+from swiftpaste.presentation.http import (
+    access_tokens,
+    auth,
+    health,
+    paste,
+    reads,
+    search,
+    snippets,
+    users,
+)
 from swiftpaste.presentation.http.body_limit import BodyLimitMiddleware
 from swiftpaste.presentation.http.errors import (
     describe_errors,
@@ -111,7 +120,9 @@ def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False
         reads.router,
         snippets.router,
         auth.router,
+        access_tokens.router,
         users.router,
+        paste.router,
         health.router,
     )
     for router in routers:
@@ -124,9 +135,21 @@ def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False
             CORSMiddleware,
             allow_origins=settings.cors_allow_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "X-Request-Id",
+                "Idempotency-Key",
+                "If-Match",
+                "If-None-Match",
+                "X-Delete-Token",
+            ],
             expose_headers=[
                 "X-Request-Id",
+                "ETag",
+                "Location",
+                "X-Delete-Token",
+                "X-Snippet-Id",
                 "Retry-After",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",

@@ -350,6 +350,20 @@ class Settings(BaseSettings):
     share_max_ttl_seconds: int = Field(
         default=30 * 86_400, ge=1, description="Longest share window a request may ask for."
     )
+    anonymous_pastes: bool = Field(
+        default=True,
+        description=(
+            "Whether a create without credentials makes an anonymous snippet (never private);"
+            " `false`: it answers 401."
+        ),
+    )
+    anonymous_max_expiry_seconds: int = Field(
+        default=7 * 86_400,
+        ge=60,
+        description=(
+            "Longest life of an anonymous snippet (7 days), and its expiry when it asks for none."
+        ),
+    )
 
     rate_limit_read_capacity: int = Field(
         default=120,
@@ -374,6 +388,14 @@ class Settings(BaseSettings):
     )
     rate_limit_password_refill_per_second: float = Field(
         default=1 / 60, gt=0, description="Wrong-password guesses regained per second."
+    )
+    rate_limit_anonymous_capacity: int = Field(
+        default=10,
+        ge=1,
+        description="Anonymous pastes a client address may make at once (a budget of its own).",
+    )
+    rate_limit_anonymous_refill_per_second: float = Field(
+        default=0.05, gt=0, description="Anonymous paste tokens regained per second (3 a minute)."
     )
     trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
         default=[],

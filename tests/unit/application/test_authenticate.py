@@ -1,12 +1,15 @@
-"""Authenticate: a bearer access token in, the active user it speaks for out."""
+"""Authenticate: a bearer access token in (identified by `BearerCredentials`), the active user
+it speaks for out."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from uuid import uuid4
 
 import pytest
 
-from swiftpaste.application.auth.authenticate import Authenticate
+from swiftpaste.application.auth.authenticate import Authenticate, AuthenticatedUser
+from swiftpaste.application.auth.credentials import BearerCredentials
 from swiftpaste.application.auth.log_out import LogOut
 from swiftpaste.application.auth.tokens import TokenLifetimes, TokenPair, TokenPairIssuer
 from swiftpaste.application.errors import NotAuthenticated
@@ -23,15 +26,23 @@ from tests.unit.fakes import (
     a_user,
 )
 
+SignIn = Callable[[str], Awaitable[AuthenticatedUser]]
+
 
 @pytest.fixture
 def authenticate(
-    codec: FakeAccessTokenCodec,
+    credentials: BearerCredentials,
     denylist: FakeDenylist,
     users: FakeUserRepository,
     session_revocations: FakeSessionRevocations,
-) -> Authenticate:
-    return Authenticate(codec, denylist, session_revocations, users)
+) -> SignIn:
+    """What a route does with a bearer token: identify it, then authenticate its caller."""
+    use_case = Authenticate(denylist, session_revocations, users)
+
+    async def sign_in(token: str) -> AuthenticatedUser:
+        return await use_case(await credentials.identify(token))
+
+    return sign_in
 
 
 @pytest.fixture
@@ -47,28 +58,26 @@ async def pair(user: User, issuer: TokenPairIssuer, uow: FakeUnitOfWork) -> Toke
 
 
 async def test_a_valid_access_token_authenticates_its_user(
-    authenticate: Authenticate, pair: TokenPair, user: User
+    authenticate: SignIn, pair: TokenPair, user: User
 ) -> None:
     authenticated = await authenticate(pair.access_token)
     assert authenticated.user == user
 
 
 async def test_the_authenticated_user_carries_the_tokens_claims(
-    authenticate: Authenticate, pair: TokenPair, codec: FakeAccessTokenCodec
+    authenticate: SignIn, pair: TokenPair, codec: FakeAccessTokenCodec
 ) -> None:
     authenticated = await authenticate(pair.access_token)
     assert authenticated.claims == codec.decode(pair.access_token)
 
 
-async def test_a_tampered_access_token_is_refused(
-    authenticate: Authenticate, pair: TokenPair
-) -> None:
+async def test_a_tampered_access_token_is_refused(authenticate: SignIn, pair: TokenPair) -> None:
     with pytest.raises(NotAuthenticated, match="invalid or expired"):
         await authenticate(pair.access_token + "x")
 
 
 async def test_an_expired_access_token_is_refused(
-    authenticate: Authenticate, pair: TokenPair, clock: FixedClock
+    authenticate: SignIn, pair: TokenPair, clock: FixedClock
 ) -> None:
     clock.advance(timedelta(seconds=ACCESS_SECONDS))
     with pytest.raises(NotAuthenticated, match="invalid or expired"):
@@ -76,7 +85,7 @@ async def test_an_expired_access_token_is_refused(
 
 
 async def test_a_denylisted_access_token_is_refused(
-    authenticate: Authenticate, pair: TokenPair, codec: FakeAccessTokenCodec, denylist: FakeDenylist
+    authenticate: SignIn, pair: TokenPair, codec: FakeAccessTokenCodec, denylist: FakeDenylist
 ) -> None:
     claims = codec.decode(pair.access_token)
     await denylist.revoke_token(claims.token_id, claims.expires_at)
@@ -85,7 +94,7 @@ async def test_a_denylisted_access_token_is_refused(
 
 
 async def test_denylisting_one_access_token_does_not_refuse_another_of_the_same_user(
-    authenticate: Authenticate,
+    authenticate: SignIn,
     pair: TokenPair,
     user: User,
     issuer: TokenPairIssuer,
@@ -99,7 +108,7 @@ async def test_denylisting_one_access_token_does_not_refuse_another_of_the_same_
 
 
 async def test_every_access_token_of_a_denylisted_session_is_refused(
-    authenticate: Authenticate,
+    authenticate: SignIn,
     user: User,
     issuer: TokenPairIssuer,
     denylist: FakeDenylist,
@@ -115,7 +124,7 @@ async def test_every_access_token_of_a_denylisted_session_is_refused(
 
 
 async def test_denylisting_a_session_does_not_refuse_the_users_other_sessions(
-    authenticate: Authenticate,
+    authenticate: SignIn,
     pair: TokenPair,
     user: User,
     denylist: FakeDenylist,
@@ -126,7 +135,7 @@ async def test_denylisting_a_session_does_not_refuse_the_users_other_sessions(
 
 
 async def test_with_the_denylist_unavailable_a_token_of_a_revoked_session_is_refused(
-    authenticate: Authenticate,
+    authenticate: SignIn,
     pair: TokenPair,
     codec: FakeAccessTokenCodec,
     denylist: FakeDenylist,
@@ -142,14 +151,14 @@ async def test_with_the_denylist_unavailable_a_token_of_a_revoked_session_is_ref
 
 
 async def test_with_the_denylist_unavailable_a_token_of_a_live_session_is_accepted(
-    authenticate: Authenticate, pair: TokenPair, user: User, denylist: FakeDenylist
+    authenticate: SignIn, pair: TokenPair, user: User, denylist: FakeDenylist
 ) -> None:
     denylist.unavailable = True
     assert (await authenticate(pair.access_token)).user.id == user.id
 
 
 async def test_a_token_of_a_disabled_account_is_refused(
-    authenticate: Authenticate, pair: TokenPair, user: User, users: FakeUserRepository
+    authenticate: SignIn, pair: TokenPair, user: User, users: FakeUserRepository
 ) -> None:
     await users.save(replace(user, is_active=False))
     with pytest.raises(NotAuthenticated):
@@ -157,7 +166,7 @@ async def test_a_token_of_a_disabled_account_is_refused(
 
 
 async def test_a_token_of_a_deleted_account_is_refused(
-    authenticate: Authenticate, codec: FakeAccessTokenCodec, issuer: TokenPairIssuer
+    authenticate: SignIn, codec: FakeAccessTokenCodec, issuer: TokenPairIssuer
 ) -> None:
     pair = await issuer.issue(uuid4(), family_id=uuid4())
     with pytest.raises(NotAuthenticated):
@@ -165,7 +174,7 @@ async def test_a_token_of_a_deleted_account_is_refused(
 
 
 async def test_after_logout_an_access_token_from_before_the_last_refresh_is_refused(
-    authenticate: Authenticate,
+    authenticate: SignIn,
     user: User,
     issuer: TokenPairIssuer,
     codec: FakeAccessTokenCodec,
@@ -187,7 +196,7 @@ async def test_after_logout_an_access_token_from_before_the_last_refresh_is_refu
 
 
 async def test_after_logout_the_access_token_used_to_log_out_is_refused(
-    authenticate: Authenticate,
+    authenticate: SignIn,
     pair: TokenPair,
     codec: FakeAccessTokenCodec,
     denylist: FakeDenylist,

@@ -1,25 +1,39 @@
-"""CreateSnippet: a new snippet under a fresh short id, within the content limit."""
+"""CreateSnippet: a new snippet under a fresh short id, within the content limit; anonymous
+pastes; idempotency keys."""
 
+import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from swiftpaste.application.errors import ContentTooLarge, DependencyUnavailable
+from swiftpaste.application.errors import (
+    ContentTooLarge,
+    DependencyUnavailable,
+    IdempotencyKeyReused,
+    NotAuthenticated,
+)
+from swiftpaste.application.ports.persistence import Reply
 from swiftpaste.application.snippets.create_snippet import (
+    DELETE_TOKEN_PREFIX,
     SHORT_ID_ATTEMPTS,
+    AnonymousPastes,
     CreateSnippet,
     CreateSnippetCommand,
+    Idempotency,
+    NewSnippet,
     SnippetLimits,
 )
 from swiftpaste.domain.errors import InvalidSnippet
 from swiftpaste.domain.events import SnippetCreated
-from swiftpaste.domain.snippets import Visibility
+from swiftpaste.domain.snippets import Snippet, Visibility
 from swiftpaste.domain.users import User
 from tests.unit.conftest import MAX_CONTENT_BYTES
 from tests.unit.fakes import (
     DEFAULT_NOW,
+    FakeIdempotencyKeys,
     FakePasswordHasher,
     FakeSnippetRepository,
     FakeUnitOfWork,
@@ -28,17 +42,56 @@ from tests.unit.fakes import (
     a_snippet,
 )
 
+ANONYMOUS_MAX_EXPIRY = timedelta(days=7)
+Create = Callable[[CreateSnippetCommand], Awaitable[Snippet]]
+
 
 @pytest.fixture
-def create(
+def anonymous() -> AnonymousPastes:
+    return AnonymousPastes(
+        enabled=True, max_expiry_seconds=int(ANONYMOUS_MAX_EXPIRY.total_seconds())
+    )
+
+
+@pytest.fixture
+def use_case(
     snippets: FakeSnippetRepository,
     uow: FakeUnitOfWork,
     short_ids: SequenceShortIds,
     clock: FixedClock,
     snippet_limits: SnippetLimits,
+    anonymous: AnonymousPastes,
+    idempotency_keys: FakeIdempotencyKeys,
     hasher: FakePasswordHasher,
 ) -> CreateSnippet:
-    return CreateSnippet(snippets, uow, short_ids, clock, snippet_limits, hasher)
+    return CreateSnippet(
+        snippets, uow, short_ids, clock, snippet_limits, anonymous, idempotency_keys, hasher
+    )
+
+
+@pytest.fixture
+def written() -> list[NewSnippet]:
+    """What the reply writer was given, create after create."""
+    return []
+
+
+def reply_with(written: list[NewSnippet]) -> Callable[[NewSnippet], Reply]:
+    def write(new: NewSnippet) -> Reply:
+        written.append(new)
+        return Reply(201, (("location", new.snippet.short_id),), new.snippet.short_id.encode())
+
+    return write
+
+
+@pytest.fixture
+def create(use_case: CreateSnippet, written: list[NewSnippet]) -> Create:
+    """Create, and return the snippet the reply was written for."""
+
+    async def create(command: CreateSnippetCommand) -> Snippet:
+        await use_case(command, reply_with(written))
+        return written[-1].snippet
+
+    return create
 
 
 def command(
@@ -54,7 +107,7 @@ def command(
 
 
 async def test_creating_commits_the_snippet_with_its_first_version(
-    create: CreateSnippet, owner: User, snippets: FakeSnippetRepository, clock: FixedClock
+    create: Create, owner: User, snippets: FakeSnippetRepository, clock: FixedClock
 ) -> None:
     created = await create(command(owner))
     stored = snippets.committed_snippet(created.id)
@@ -70,14 +123,14 @@ async def test_creating_commits_the_snippet_with_its_first_version(
 
 
 async def test_creating_uses_the_drawn_short_id(
-    create: CreateSnippet, owner: User, short_ids: SequenceShortIds
+    create: Create, owner: User, short_ids: SequenceShortIds
 ) -> None:
     created = await create(command(owner))
     assert [created.short_id] == short_ids.drawn
 
 
 async def test_creating_hands_one_snippet_created_event_to_the_repository(
-    create: CreateSnippet, owner: User, snippets: FakeSnippetRepository
+    create: Create, owner: User, snippets: FakeSnippetRepository
 ) -> None:
     created = await create(command(owner))
     assert snippets.saved_events == [
@@ -97,7 +150,7 @@ async def test_creating_hands_one_snippet_created_event_to_the_repository(
 
 
 async def test_a_short_id_collision_is_retried_with_a_new_short_id(
-    create: CreateSnippet,
+    create: Create,
     owner: User,
     snippets: FakeSnippetRepository,
     short_ids: SequenceShortIds,
@@ -112,7 +165,7 @@ async def test_a_short_id_collision_is_retried_with_a_new_short_id(
 
 
 async def test_a_retried_creation_commits_one_snippet_with_one_event(
-    create: CreateSnippet, owner: User, snippets: FakeSnippetRepository
+    create: Create, owner: User, snippets: FakeSnippetRepository
 ) -> None:
     snippets.taken_short_ids = {"gen00001", "gen00002"}
     created = await create(command(owner))
@@ -121,7 +174,7 @@ async def test_a_retried_creation_commits_one_snippet_with_one_event(
 
 
 async def test_a_creation_succeeds_on_the_last_allowed_attempt(
-    create: CreateSnippet, snippets: FakeSnippetRepository, owner: User
+    create: Create, snippets: FakeSnippetRepository, owner: User
 ) -> None:
     snippets.taken_short_ids = {f"gen{n:05d}" for n in range(1, SHORT_ID_ATTEMPTS)}
     created = await create(command(owner))
@@ -129,7 +182,7 @@ async def test_a_creation_succeeds_on_the_last_allowed_attempt(
 
 
 async def test_after_five_collisions_creation_gives_up_as_unavailable(
-    create: CreateSnippet,
+    create: Create,
     owner: User,
     snippets: FakeSnippetRepository,
     short_ids: SequenceShortIds,
@@ -144,15 +197,13 @@ async def test_after_five_collisions_creation_gives_up_as_unavailable(
     assert uow.commits == 0
 
 
-async def test_content_of_exactly_the_byte_limit_is_accepted(
-    create: CreateSnippet, owner: User
-) -> None:
+async def test_content_of_exactly_the_byte_limit_is_accepted(create: Create, owner: User) -> None:
     created = await create(command(owner, content="é" * (MAX_CONTENT_BYTES // 2)))
     assert created.version(1).size_bytes == MAX_CONTENT_BYTES
 
 
 async def test_content_over_the_byte_limit_counted_in_utf8_is_refused(
-    create: CreateSnippet,
+    create: Create,
     owner: User,
     snippets: FakeSnippetRepository,
     short_ids: SequenceShortIds,
@@ -167,7 +218,7 @@ async def test_content_over_the_byte_limit_counted_in_utf8_is_refused(
 
 
 async def test_an_invalid_title_is_refused_without_commit(
-    create: CreateSnippet, owner: User, snippets: FakeSnippetRepository, uow: FakeUnitOfWork
+    create: Create, owner: User, snippets: FakeSnippetRepository, uow: FakeUnitOfWork
 ) -> None:
     with pytest.raises(InvalidSnippet):
         await create(command(owner, title="  "))
@@ -175,7 +226,7 @@ async def test_an_invalid_title_is_refused_without_commit(
 
 
 async def test_a_past_expiry_is_refused_without_commit(
-    create: CreateSnippet, owner: User, clock: FixedClock, uow: FakeUnitOfWork
+    create: Create, owner: User, clock: FixedClock, uow: FakeUnitOfWork
 ) -> None:
     past = CreateSnippetCommand(
         owner_id=owner.id, title="t", content="c", expires_at=clock.now() - timedelta(seconds=1)
@@ -186,7 +237,7 @@ async def test_a_past_expiry_is_refused_without_commit(
 
 
 async def test_a_snippet_is_public_without_language_or_expiry_by_default(
-    create: CreateSnippet, owner: User
+    create: Create, owner: User
 ) -> None:
     created = await create(CreateSnippetCommand(owner_id=owner.id, title="t", content="c"))
     first = created.version(1)
@@ -197,7 +248,7 @@ async def test_a_snippet_is_public_without_language_or_expiry_by_default(
 
 
 async def test_the_conditions_are_stored_with_the_first_version(
-    create: CreateSnippet, owner: User, snippets: FakeSnippetRepository, clock: FixedClock
+    create: Create, owner: User, snippets: FakeSnippetRepository, clock: FixedClock
 ) -> None:
     created = await create(
         replace(
@@ -228,7 +279,7 @@ async def test_the_conditions_are_stored_with_the_first_version(
     ids=["unknown-preset", "both-expiries", "no-views", "short-password", "long-password"],
 )
 async def test_bad_conditions_are_refused_and_nothing_is_stored(
-    create: CreateSnippet,
+    create: Create,
     owner: User,
     snippets: FakeSnippetRepository,
     uow: FakeUnitOfWork,
@@ -239,3 +290,146 @@ async def test_bad_conditions_are_refused_and_nothing_is_stored(
         await create(replace(command(owner), **changes))
     assert snippets.committed_snippets() == []
     assert not uow.committed
+
+
+# --- anonymous pastes --------------------------------------------------------------
+
+
+def anonymous_paste(**fields: object) -> CreateSnippetCommand:
+    values: dict[str, object] = {"owner_id": None, "title": "t", "content": "c"} | fields
+    return CreateSnippetCommand(**values)  # type: ignore[arg-type]
+
+
+async def test_an_anonymous_paste_has_no_owner_and_a_delete_token_kept_as_a_digest(
+    use_case: CreateSnippet, written: list[NewSnippet], snippets: FakeSnippetRepository
+) -> None:
+    await use_case(anonymous_paste(), reply_with(written))
+    (new,) = written
+    assert new.delete_token is not None
+    assert new.delete_token.startswith(DELETE_TOKEN_PREFIX)
+    stored = snippets.committed_snippet(new.snippet.id)
+    assert stored is not None
+    assert stored.owner_id is None
+    digest = hashlib.sha256(new.delete_token.encode()).hexdigest()
+    assert stored.delete_token_digest == digest
+
+
+async def test_a_signed_in_paste_has_no_delete_token(
+    create: Create, written: list[NewSnippet], owner: User
+) -> None:
+    snippet = await create(command(owner))
+    assert (written[-1].delete_token, snippet.delete_token_digest) == (None, None)
+
+
+async def test_an_anonymous_paste_without_expiry_gets_the_longest(
+    create: Create, clock: FixedClock
+) -> None:
+    snippet = await create(anonymous_paste())
+    assert snippet.version(1).expires_at == clock.now() + ANONYMOUS_MAX_EXPIRY
+
+
+async def test_an_anonymous_paste_may_expire_sooner(create: Create, clock: FixedClock) -> None:
+    soon = clock.now() + timedelta(hours=1)
+    snippet = await create(anonymous_paste(expires_at=soon))
+    assert snippet.version(1).expires_at == soon
+
+
+async def test_an_anonymous_paste_living_longer_than_allowed_is_refused(
+    create: Create, clock: FixedClock, uow: FakeUnitOfWork
+) -> None:
+    later = clock.now() + ANONYMOUS_MAX_EXPIRY + timedelta(seconds=1)
+    with pytest.raises(InvalidSnippet, match="expires within"):
+        await create(anonymous_paste(expires_at=later))
+    assert uow.commits == 0
+
+
+async def test_an_anonymous_paste_is_never_private(
+    create: Create, snippets: FakeSnippetRepository
+) -> None:
+    with pytest.raises(InvalidSnippet, match="cannot be private"):
+        await create(anonymous_paste(visibility=Visibility.PRIVATE))
+    assert snippets.committed_snippets() == []
+
+
+async def test_with_anonymous_pastes_off_a_paste_without_owner_needs_credentials(
+    use_case: CreateSnippet,
+    anonymous: AnonymousPastes,
+    written: list[NewSnippet],
+    uow: FakeUnitOfWork,
+) -> None:
+    object.__setattr__(use_case, "_anonymous", replace(anonymous, enabled=False))
+    with pytest.raises(NotAuthenticated, match="authentication required"):
+        await use_case(anonymous_paste(), reply_with(written))
+    assert (written, uow.commits) == ([], 0)
+
+
+# --- idempotency keys ----------------------------------------------------------------
+
+KEY = Idempotency(caller="user:ada", key="retry-1", form="json")
+
+
+async def test_a_key_used_again_with_the_same_request_gets_the_first_reply(
+    use_case: CreateSnippet,
+    written: list[NewSnippet],
+    owner: User,
+    snippets: FakeSnippetRepository,
+) -> None:
+    keyed = replace(command(owner), idempotency=KEY)
+    first = await use_case(keyed, reply_with(written))
+    again = await use_case(keyed, reply_with(written))
+    assert again == first
+    assert len(written) == 1
+    assert len(snippets.committed_snippets()) == 1
+
+
+async def test_the_reply_is_committed_with_the_snippet(
+    use_case: CreateSnippet,
+    written: list[NewSnippet],
+    owner: User,
+    idempotency_keys: FakeIdempotencyKeys,
+) -> None:
+    first = await use_case(replace(command(owner), idempotency=KEY), reply_with(written))
+    assert idempotency_keys.committed_reply(KEY.caller, KEY.key) == first
+
+
+async def test_a_key_used_again_with_another_request_is_refused(
+    use_case: CreateSnippet, written: list[NewSnippet], owner: User
+) -> None:
+    await use_case(replace(command(owner), idempotency=KEY), reply_with(written))
+    other = replace(command(owner, content="something else"), idempotency=KEY)
+    with pytest.raises(IdempotencyKeyReused):
+        await use_case(other, reply_with(written))
+    assert len(written) == 1
+
+
+async def test_the_same_key_in_another_form_is_another_request(
+    use_case: CreateSnippet, written: list[NewSnippet], owner: User
+) -> None:
+    await use_case(replace(command(owner), idempotency=KEY), reply_with(written))
+    as_text = replace(command(owner), idempotency=replace(KEY, form="text"))
+    with pytest.raises(IdempotencyKeyReused):
+        await use_case(as_text, reply_with(written))
+
+
+async def test_keys_of_different_callers_do_not_meet(
+    use_case: CreateSnippet, written: list[NewSnippet], owner: User
+) -> None:
+    await use_case(replace(command(owner), idempotency=KEY), reply_with(written))
+    await use_case(
+        replace(command(owner), idempotency=replace(KEY, caller="ip:198.51.100.7")),
+        reply_with(written),
+    )
+    assert len(written) == 2
+
+
+async def test_bad_input_claims_no_key(
+    use_case: CreateSnippet,
+    written: list[NewSnippet],
+    owner: User,
+    idempotency_keys: FakeIdempotencyKeys,
+) -> None:
+    too_large = replace(command(owner, content="x" * (MAX_CONTENT_BYTES + 1)), idempotency=KEY)
+    with pytest.raises(ContentTooLarge):
+        await use_case(too_large, reply_with(written))
+    await use_case(replace(command(owner), idempotency=KEY), reply_with(written))
+    assert idempotency_keys.committed_reply(KEY.caller, KEY.key) is not None

@@ -26,7 +26,7 @@ from swiftpaste.application.integration_events import (
 )
 from swiftpaste.domain.events import DomainEvent, SnippetViewed
 from swiftpaste.domain.snippets import Snippet, Visibility
-from tests.unit.fakes import DEFAULT_NOW
+from tests.unit.fakes import DEFAULT_NOW, an_anonymous_snippet
 
 NOW = DEFAULT_NOW
 LATER = NOW + timedelta(minutes=5)
@@ -95,7 +95,7 @@ def expired_event() -> DomainEvent:
 
 ENVELOPE = {
     "event_id": str(EVENT),
-    "schema_version": 1,
+    "schema_version": 2,
     "snippet_id": str(SNIPPET),
 }
 REF = {"short_id": SHORT_ID, "owner_id": str(OWNER)}
@@ -215,7 +215,7 @@ def test_the_envelope_carries_the_events_identity_and_order(
         event.aggregate_version,
         event.occurred_at,
     )
-    assert message.schema_version == SCHEMA_VERSION == 1
+    assert message.schema_version == SCHEMA_VERSION == 2
     assert message.event_type == type(event).event_type
 
 
@@ -342,7 +342,7 @@ def test_a_view_becomes_a_viewed_message_outside_the_aggregate_order(
     assert UUID(dumped.pop("event_id"))
     assert dumped == {
         "event_type": "snippet.viewed",
-        "schema_version": 1,
+        "schema_version": 2,
         "occurred_at": "2025-01-15T12:00:00Z",
         "snippet_id": str(SNIPPET),
         "aggregate_version": 0,
@@ -438,3 +438,14 @@ def test_views_written_together_name_the_snippet_ids_given() -> None:
     (written,) = viewed_jsons([view], [str(other)])
 
     assert SnippetViewedEvent.model_validate_json(written).snippet_id == other
+
+
+def test_the_events_of_an_anonymous_snippet_name_no_owner() -> None:
+    anonymous = an_anonymous_snippet(delete_token_digest="d" * 64, now=NOW)
+    anonymous.delete(delete_token_digest="d" * 64, now=LATER)
+    created, deleted = (to_message(event) for event in anonymous.pull_events())
+    for message in (created, deleted):
+        assert message.payload.owner_id is None
+        parsed = parse_lifecycle_event(message.model_dump_json())
+        assert parsed == message
+        assert json.loads(message.model_dump_json())["payload"]["owner_id"] is None

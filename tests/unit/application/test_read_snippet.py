@@ -3,14 +3,17 @@
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
-from swiftpaste.application.errors import NotAuthenticated
+from swiftpaste.application.auth.credentials import new_personal_access_token, secret_digest
+from swiftpaste.application.errors import InsufficientScope, NotAuthenticated
 from swiftpaste.application.ports.rate_limit import RateLimitExceeded, user_budget
 from swiftpaste.application.ports.snippets import Rendered, Representation
+from swiftpaste.application.snippets.etags import current_etags, snippet_etag
 from swiftpaste.application.snippets.read_snippet import ReadSnippet, ReadSnippetQuery
+from swiftpaste.domain.access_tokens import PersonalAccessToken, Scope
 from swiftpaste.domain.errors import ShareExpired, SnippetNotFound, VersionNotFound
 from swiftpaste.domain.events import SnippetViewed
 from swiftpaste.domain.snippets import Snippet, Visibility
@@ -21,6 +24,7 @@ from tests.unit.fakes import (
     CacheEntry,
     CachePut,
     FakeAccessTokenCodec,
+    FakeAccessTokens,
     FakeDenylist,
     FakeRefreshTokenRepository,
     FakeRenderer,
@@ -29,6 +33,7 @@ from tests.unit.fakes import (
     FakeSnippetCache,
     FakeSnippetQueries,
     FakeSnippetRepository,
+    FakeUnitOfWork,
     FakeViewRecorder,
     FixedClock,
     a_refresh_token,
@@ -80,6 +85,7 @@ def share_privately(
     ttl: timedelta = timedelta(hours=1),
 ) -> str:
     """Share version 1 the way ShareSnippet does and return the link's token."""
+    assert snippet.owner_id is not None
     shared = snippet.share(sharer_id=snippet.owner_id, number=1, ttl=ttl, now=clock.now())
     snippets.seed(snippet)
     assert shared.expires_at is not None
@@ -303,7 +309,8 @@ async def test_a_miss_caches_a_public_version_for_the_policy_ttl(
     owner: User,
 ) -> None:
     snippet = seed(snippets, owner)
-    body = (await read_snippet(query(version=1))).body
+    read = await read_snippet(query(version=1))
+    body = read.body
     assert snippet_cache.puts == [
         CachePut(
             short_id=SHORT_ID,
@@ -314,6 +321,7 @@ async def test_a_miss_caches_a_public_version_for_the_policy_ttl(
             ttl_seconds=CACHE_TTL_SECONDS,
             generation=snippet_cache.generation(SHORT_ID),
             snippet_id=snippet.id,
+            etag=read.etag,
             stored=True,
         )
     ]
@@ -418,10 +426,10 @@ async def test_a_put_after_an_earlier_invalidation_is_stored(
 ) -> None:
     snippet = seed(snippets, owner)
     await snippet_cache.invalidate(SHORT_ID, 1)
-    body = (await read_snippet(query())).body
+    read = await read_snippet(query())
     assert snippet_cache.entries == {
         (SHORT_ID, None, Representation.JSON): CacheEntry(
-            Rendered(body), 0, CACHE_TTL_SECONDS, snippet.id
+            Rendered(read.body), 0, CACHE_TTL_SECONDS, snippet.id, read.etag
         )
     }
 
@@ -588,3 +596,121 @@ async def test_private_raw_content_is_read_by_its_owner_and_a_share_token(
     mine = await read_snippet(query(access_token=tokens(owner), representation=raw))
     shared = await read_snippet(query(version=1, token=token, representation=raw))
     assert mine.body == shared.body == b"secret"
+
+
+# --- personal access tokens ---------------------------------------------------------
+
+
+async def personal_token(
+    access_tokens: FakeAccessTokens, uow: FakeUnitOfWork, user: User, *scopes: Scope
+) -> str:
+    secret = new_personal_access_token()
+    await access_tokens.add(
+        PersonalAccessToken(
+            id=uuid4(),
+            user_id=user.id,
+            name="ci",
+            scopes=frozenset(scopes),
+            token_digest=secret_digest(secret),
+            created_at=DEFAULT_NOW,
+        )
+    )
+    await uow.commit()
+    return secret
+
+
+async def test_a_personal_access_token_reads_as_its_user_on_their_budget(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    snippet_cache: FakeSnippetCache,
+    access_tokens: FakeAccessTokens,
+    uow: FakeUnitOfWork,
+    owner: User,
+) -> None:
+    seed(snippets, owner, visibility=Visibility.PRIVATE)
+    token = await personal_token(access_tokens, uow, owner, Scope.SNIPPETS_READ)
+    read = await read_snippet(query(access_token=token))
+    assert read.body == f"{SHORT_ID} v1 by owner: print('hi')".encode()
+    assert snippet_cache.spent == {user_budget(owner.id): 1}
+    # Checked when it was looked up: no logout denylist to consult.
+    assert [admission.claims for admission in snippet_cache.admissions] == [None]
+
+
+async def test_a_personal_access_token_without_the_read_scope_is_refused_once_paid(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    snippet_cache: FakeSnippetCache,
+    access_tokens: FakeAccessTokens,
+    uow: FakeUnitOfWork,
+    views: FakeViewRecorder,
+    owner: User,
+) -> None:
+    seed(snippets, owner)
+    snippet_cache.seed(SHORT_ID, None, b"cached")
+    token = await personal_token(access_tokens, uow, owner, Scope.SNIPPETS_WRITE)
+    with pytest.raises(InsufficientScope, match="snippets:read"):
+        await read_snippet(query(access_token=token))
+    assert snippet_cache.spent == {user_budget(owner.id): 1}
+    assert views.views == []
+
+
+async def test_an_unknown_personal_access_token_is_refused_once_its_address_paid(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    snippet_cache: FakeSnippetCache,
+    owner: User,
+) -> None:
+    seed(snippets, owner)
+    with pytest.raises(NotAuthenticated, match="invalid or revoked"):
+        await read_snippet(query(access_token="sp_pat_not-issued"))
+    assert snippet_cache.spent == {ADDRESS: 1}
+
+
+# --- entity tags ----------------------------------------------------------------------
+
+
+async def test_a_cache_hit_answers_with_the_tag_stored_beside_the_body(
+    read_snippet: ReadSnippet, snippet_cache: FakeSnippetCache
+) -> None:
+    snippet_cache.seed(SHORT_ID, None, b"cached")
+    assert (await read_snippet(query())).etag == "cached-etag"
+
+
+async def test_the_latest_version_has_one_tag_however_it_is_asked_for(
+    read_snippet: ReadSnippet, snippets: FakeSnippetRepository, owner: User
+) -> None:
+    snippet = seed(snippets, owner)
+    latest = await read_snippet(query())
+    numbered = await read_snippet(query(version=1))
+    expected = snippet_etag(snippet, snippet.version(1), Representation.JSON)
+    assert latest.etag == numbered.etag == expected
+    assert expected in current_etags(snippet)
+
+
+async def test_forms_and_versions_have_tags_of_their_own(
+    read_snippet: ReadSnippet, snippets: FakeSnippetRepository, owner: User, clock: FixedClock
+) -> None:
+    snippet = seed(snippets, owner)
+    snippet.revise(editor_id=owner.id, now=clock.now(), content="v2")
+    snippets.seed(snippet)
+    tags = {
+        (await read_snippet(query(version=version, representation=form))).etag
+        for version in (1, 2)
+        for form in Representation
+    }
+    assert len(tags) == 4
+
+
+async def test_any_change_to_the_snippet_changes_its_tag(
+    read_snippet: ReadSnippet,
+    snippets: FakeSnippetRepository,
+    snippet_cache: FakeSnippetCache,
+    owner: User,
+    clock: FixedClock,
+) -> None:
+    snippet = seed(snippets, owner)
+    before = (await read_snippet(query())).etag
+    snippet.revise(editor_id=owner.id, now=clock.now(), title="renamed")  # no new version
+    snippets.seed(snippet)
+    await snippet_cache.invalidate(SHORT_ID, 1)
+    assert (await read_snippet(query())).etag != before

@@ -5,8 +5,9 @@ from uuid import uuid4
 
 import pytest
 
-from swiftpaste.application.errors import ContentTooLarge
+from swiftpaste.application.errors import ContentTooLarge, PreconditionFailed
 from swiftpaste.application.snippets.create_snippet import SnippetLimits
+from swiftpaste.application.snippets.etags import IfMatch, current_etags
 from swiftpaste.application.snippets.revise_snippet import ReviseSnippet, ReviseSnippetCommand
 from swiftpaste.domain.errors import InvalidSnippet, NotSnippetOwner, SnippetNotFound
 from swiftpaste.domain.events import SnippetRevised
@@ -20,6 +21,7 @@ from tests.unit.fakes import (
     FakeUnitOfWork,
     FixedClock,
     a_snippet,
+    an_anonymous_snippet,
 )
 
 SHORT_ID = "abc12345"
@@ -236,3 +238,60 @@ async def test_a_short_password_is_refused_and_nothing_changes(
     with pytest.raises(InvalidSnippet, match="password"):
         await revise(replace(edit(snippet, owner), password="short"))
     assert not uow.committed
+
+
+# --- If-Match: the race of two editors ----------------------------------------------
+
+
+async def test_an_edit_if_unchanged_applies_to_the_snippet_as_read(
+    revise: ReviseSnippet, snippet: Snippet, owner: User, snippets: FakeSnippetRepository
+) -> None:
+    command = replace(edit(snippet, owner, title="new"), if_match=IfMatch(current_etags(snippet)))
+    await revise(command)
+    stored = snippets.committed_snippet(snippet.id)
+    assert stored is not None
+    assert stored.title == "new"
+
+
+async def test_the_second_of_two_editors_who_read_the_same_state_is_refused(
+    revise: ReviseSnippet,
+    snippet: Snippet,
+    owner: User,
+    snippets: FakeSnippetRepository,
+    snippet_cache: FakeSnippetCache,
+) -> None:
+    seen = IfMatch(current_etags(snippet))
+    await revise(replace(edit(snippet, owner, content="first"), if_match=seen))
+    with pytest.raises(PreconditionFailed, match="changed since"):
+        await revise(replace(edit(snippet, owner, content="second"), if_match=seen))
+    stored = snippets.committed_snippet(snippet.id)
+    assert stored is not None
+    assert (stored.latest_version, stored.version(2).content) == (2, "first")
+    assert len(snippet_cache.invalidations) == 1
+
+
+async def test_if_match_any_state_only_asks_that_the_snippet_exists(
+    revise: ReviseSnippet, snippet: Snippet, owner: User, clock: FixedClock
+) -> None:
+    snippet.revise(editor_id=owner.id, now=clock.now(), title="moved on")
+    revised = await revise(
+        replace(edit(snippet, owner, title="again"), if_match=IfMatch(any_state=True))
+    )
+    assert revised.title == "again"
+
+
+async def test_a_stranger_with_a_stale_tag_is_told_they_are_not_the_owner(
+    revise: ReviseSnippet, snippet: Snippet, stranger: User
+) -> None:
+    with pytest.raises(NotSnippetOwner):
+        await revise(
+            replace(edit(snippet, stranger, title="x"), if_match=IfMatch(frozenset({"stale"})))
+        )
+
+
+async def test_an_anonymous_snippet_cannot_be_revised(
+    revise: ReviseSnippet, snippets: FakeSnippetRepository, owner: User, clock: FixedClock
+) -> None:
+    anonymous = snippets.seed(an_anonymous_snippet(now=clock.now()))
+    with pytest.raises(NotSnippetOwner, match="anonymous"):
+        await revise(edit(anonymous, owner, title="mine now"))

@@ -56,6 +56,7 @@ async def test_the_page_carries_the_hits_with_highlights(
     page = await search(SearchSnippetsQuery(text="fib", reader_id=None, page=3, size=20))
     (result,) = page.items
     assert result.highlights == ("<mark>fibonacci</mark>", "def <mark>fib</mark>(n): ...")
+    assert result.author is not None
     assert (result.short_id, result.author.username, result.views) == ("aB3dE5fG", "ada", 7)
     assert (page.total, page.page, page.size, page.pages) == (41, 3, 20, 3)
     (criteria,) = queries.asked

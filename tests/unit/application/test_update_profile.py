@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from swiftpaste.application.auth.authenticate import AuthenticatedUser
+from swiftpaste.application.auth.credentials import session_caller
 from swiftpaste.application.auth.revocation import SessionRevoker
 from swiftpaste.application.auth.tokens import TokenPairIssuer
 from swiftpaste.application.auth.update_profile import UpdateProfile, UpdateProfileCommand
@@ -76,7 +77,8 @@ async def sessions(
     await uow.commit()
     loaded = await users.get(alice.id)
     assert loaded is not None
-    caller = AuthenticatedUser(user=loaded, claims=codec.decode(this_device.access_token))
+    claims = codec.decode(this_device.access_token)
+    caller = AuthenticatedUser(user=loaded, caller=session_caller(claims))
     return Sessions(caller=caller, other_family=other_family)
 
 
@@ -367,6 +369,7 @@ async def test_an_account_deleted_after_authentication_is_not_authenticated(
     claims = access_claims(user_id=ghost.id)
     with pytest.raises(NotAuthenticated):
         await update_profile(
-            AuthenticatedUser(user=ghost, claims=claims), UpdateProfileCommand(username="ghost")
+            AuthenticatedUser(user=ghost, caller=session_caller(claims)),
+            UpdateProfileCommand(username="ghost"),
         )
     assert uow.commits == 0

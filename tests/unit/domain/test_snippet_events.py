@@ -48,7 +48,7 @@ def last_event(snippet: Snippet) -> DomainEvent:
     return snippet.events[-1]
 
 
-def identity(event: DomainEvent) -> tuple[UUID, str, UUID]:
+def identity(event: DomainEvent) -> tuple[UUID, str, UUID | None]:
     return event.snippet_id, event.short_id, event.owner_id
 
 

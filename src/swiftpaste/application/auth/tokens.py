@@ -1,11 +1,11 @@
 """Issuing a token pair: a short-lived JWT access token and a rotating refresh token."""
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID, uuid4
 
+from swiftpaste.application.auth.credentials import secret_digest
 from swiftpaste.application.ports.persistence import RefreshTokenRepository
 from swiftpaste.application.ports.security import AccessClaims, AccessTokenCodec
 from swiftpaste.application.ports.system import Clock
@@ -27,7 +27,7 @@ class TokenPair:
 
 def refresh_token_digest(token: str) -> str:
     """Refresh tokens are stored as SHA-256 digests: they are random, so no salt is needed."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return secret_digest(token)
 
 
 class TokenPairIssuer:

@@ -17,7 +17,7 @@ class SearchDocument:
 
     snippet_id: UUID
     short_id: str
-    owner_id: UUID
+    owner_id: UUID | None
     title: str
     content: str
     language: str | None

@@ -49,11 +49,13 @@ class RateLimitDecision:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RateLimits:
-    """The budgets: reads (snippets, lists, search), writes, and wrong snippet passwords
-    (per snippet and client address)."""
+    """The budgets: reads (snippets, lists, search), writes, anonymous pastes (per client
+    address, apart from its other writes), and wrong snippet passwords (per snippet and
+    client address)."""
 
     read: RateLimitPolicy
     write: RateLimitPolicy
+    anonymous: RateLimitPolicy
     password: RateLimitPolicy
 
 

@@ -33,7 +33,8 @@ class SearchHit:
     snippet_id: UUID
     short_id: str
     title: str
-    author: Author
+    author: Author | None
+    """None for an anonymous snippet."""
     language: str | None
     latest_version: int
     views: int

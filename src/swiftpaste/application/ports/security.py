@@ -1,10 +1,13 @@
-"""Security ports: password hashing, access-token encoding and the logout denylist."""
+"""Security ports: password hashing, access-token encoding, the logout denylist and the
+lookup of personal access tokens."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
+
+from swiftpaste.domain.access_tokens import PersonalAccessToken
 
 
 class PasswordHasher(Protocol):
@@ -71,3 +74,16 @@ class SessionRevocations(Protocol):
 
         Raises DependencyUnavailable when the database cannot answer.
         """
+
+
+class PersonalAccessTokenLookup(Protocol):
+    """Personal access tokens as committed: what a request presenting one is checked against.
+
+    Both methods raise DependencyUnavailable when the database cannot answer.
+    """
+
+    async def find(self, token_digest: str) -> PersonalAccessToken | None:
+        """The token with this digest; None when there is none (never issued, or revoked)."""
+
+    async def touch(self, token_id: UUID, now: datetime) -> None:
+        """Record that the token was used at `now`."""

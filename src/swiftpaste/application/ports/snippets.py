@@ -114,6 +114,10 @@ class CachedSnippet(Protocol):
         """The snippet the cached body belongs to (with the body, else None)."""
 
     @property
+    def etag(self) -> str | None:
+        """The entity tag of the cached body (with the body, else None)."""
+
+    @property
     def generation(self) -> bytes | None:
         """The snippet's invalidation counter when looked up; guards the later put. None
         when the cache could not answer: nothing is written back then."""
@@ -142,6 +146,7 @@ class SnippetCache(Protocol):
         ttl_seconds: int,
         generation: bytes | None,
         snippet_id: UUID,
+        etag: str,
     ) -> None:
         """Store unless the snippet was invalidated since `generation` was read; `views`
         is the count `rendered` was made with."""

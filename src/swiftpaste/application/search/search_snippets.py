@@ -40,7 +40,8 @@ class SearchSnippetsQuery:
 class SearchResult:
     short_id: str
     title: str
-    author: Author
+    author: Author | None
+    """None for an anonymous snippet."""
     language: str | None
     latest_version: int
     views: int

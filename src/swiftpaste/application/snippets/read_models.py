@@ -17,7 +17,8 @@ class Author:
 @dataclass(frozen=True, slots=True)
 class SnippetDetails:
     snippet: Snippet
-    author: Author
+    author: Author | None
+    """None for an anonymous snippet."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from swiftpaste.application.auth.credentials import BearerCredentials, Caller
 from swiftpaste.application.errors import NotAuthenticated, PasswordIncorrect, PasswordRequired
 from swiftpaste.application.ports.rate_limit import (
     Admission,
@@ -14,13 +15,7 @@ from swiftpaste.application.ports.rate_limit import (
     RateLimits,
     user_budget,
 )
-from swiftpaste.application.ports.security import (
-    AccessClaims,
-    AccessTokenCodec,
-    InvalidAccessToken,
-    PasswordHasher,
-    SessionRevocations,
-)
+from swiftpaste.application.ports.security import PasswordHasher, SessionRevocations
 from swiftpaste.application.ports.snippets import (
     Representation,
     ShareTokens,
@@ -31,7 +26,9 @@ from swiftpaste.application.ports.snippets import (
     ViewRecorder,
 )
 from swiftpaste.application.ports.system import Clock
+from swiftpaste.application.snippets.etags import snippet_etag
 from swiftpaste.application.snippets.read_models import SnippetDetails
+from swiftpaste.domain.access_tokens import Scope
 from swiftpaste.domain.errors import SnippetNotFound
 from swiftpaste.domain.events import SnippetViewed
 from swiftpaste.domain.snippets import ShareGrant, SnippetVersion, Visibility
@@ -49,7 +46,7 @@ class ReadSnippetQuery:
     """None: the latest."""
     representation: Representation = Representation.JSON
     access_token: str | None = None
-    """The bearer token sent, if any: its user reads, and spends the read budget."""
+    """The bearer credential sent, if any: its user reads, and spends the read budget."""
     address_key: str
     """The budget of a caller without a token: its client address."""
     share_token: str | None = None
@@ -62,19 +59,22 @@ class SnippetRead:
     body: bytes
     decision: RateLimitDecision
     """The read budget after this read (for the RateLimit headers)."""
+    etag: str
+    """The entity tag of what was read (`etags.snippet_etag`)."""
 
 
 class ReadSnippet:
     """A version of a snippet (default the latest), rendered, if the caller may see it.
 
-    One round trip to the cache spends the caller's read budget, checks a bearer token
-    against the logout denylist and looks the rendered version up; a hit is returned as
-    stored, with the live view count. On a miss the snippet's own rules decide from the
-    database; a protected version asks for its password (wrong guesses are limited per
-    snippet and address); a read that counts (burn after reading, a view limit) is
-    counted in a transaction of its own, with the snippet locked. Public and unlisted
-    versions that are read without conditions are cached until the earlier of the cache
-    TTL and the end of their share window. Every successful read is recorded as a view.
+    One round trip to the cache spends the caller's read budget, checks a session's access
+    token against the logout denylist and looks the rendered version up (a personal access
+    token is looked up before, by `BearerCredentials`); a hit is returned as stored, with
+    the live view count. On a miss the snippet's own rules decide from the database; a
+    protected version asks for its password (wrong guesses are limited per snippet and
+    address); a read that counts (burn after reading, a view limit) is counted in a
+    transaction of its own, with the snippet locked. Public and unlisted versions read
+    without conditions are cached until the earlier of the cache TTL and the end of their
+    share window. Every successful read is recorded as a view, and carries its entity tag.
     """
 
     def __init__(
@@ -82,7 +82,7 @@ class ReadSnippet:
         cache: SnippetCache,
         queries: SnippetQueries,
         renderer: SnippetRenderer,
-        codec: AccessTokenCodec,
+        credentials: BearerCredentials,
         revocations: SessionRevocations,
         share_tokens: ShareTokens,
         clock: Clock,
@@ -96,7 +96,7 @@ class ReadSnippet:
         self._cache = cache
         self._queries = queries
         self._renderer = renderer
-        self._codec = codec
+        self._credentials = credentials
         self._revocations = revocations
         self._share_tokens = share_tokens
         self._clock = clock
@@ -108,36 +108,42 @@ class ReadSnippet:
         self._transactions = transactions
 
     async def __call__(self, query: ReadSnippetQuery) -> SnippetRead:
-        claims, token_refused = self._claims(query.access_token)
-        admission = Admission(
-            user_budget(claims.user_id) if claims else query.address_key, self._limits.read, claims
+        caller, refusal = await self._identify(query.access_token)
+        admission = (
+            Admission(user_budget(caller.user_id), self._limits.read, caller.session)
+            if caller
+            else Admission(query.address_key, self._limits.read)
         )
         cached = await self._cache.look_up(
             admission, query.short_id, query.version, query.representation
         )
         await self._check(cached.admitted, admission)
-        if token_refused:
-            raise NotAuthenticated("access token is invalid or expired")
+        if refusal is not None:
+            raise refusal
+        if caller is not None:
+            caller.require(Scope.SNIPPETS_READ)
         decision = cached.admitted.decision
         rendered = cached.rendered
-        if rendered is not None and cached.snippet_id is not None:
+        if rendered is not None and cached.snippet_id is not None and cached.etag is not None:
             views = cached.views if cached.views is not None else 0
             self._views.record(_viewed(query, cached.snippet_id, self._clock.now()))
-            return SnippetRead(rendered.body(views), decision)
+            return SnippetRead(rendered.body(views), decision, cached.etag)
 
         details = await self._queries.find(query.short_id, query.version)
         if details is None:
             raise SnippetNotFound("snippet not found")
         now = self._clock.now()
         grant = self._share_tokens.verify(query.share_token) if query.share_token else None
-        reader_id = claims.user_id if claims else None
-        version = details.snippet.read(query.version, reader_id=reader_id, grant=grant, now=now)
-        if not details.snippet.is_owned_by(reader_id):
+        reader_id = caller.user_id if caller else None
+        snippet = details.snippet
+        version = snippet.read(query.version, reader_id=reader_id, grant=grant, now=now)
+        if not snippet.is_owned_by(reader_id):
             await self._check_password(details, version, query)
             if version.counts_reads:
                 version = await self._count_read(details, version, reader_id, grant)
         rendered = self._renderer.render(details, version, query.representation)
-        views = details.snippet.views
+        views = snippet.views
+        etag = snippet_etag(snippet, version, query.representation)
         if _is_cacheable(details, version):
             ttl = _cache_ttl(version, self._policy, now)
             if ttl > 0:
@@ -149,10 +155,11 @@ class ReadSnippet:
                     views,
                     ttl,
                     cached.generation,
-                    details.snippet.id,
+                    snippet.id,
+                    etag,
                 )
-        self._views.record(_viewed(query, details.snippet.id, now))
-        return SnippetRead(rendered.body(views), decision)
+        self._views.record(_viewed(query, snippet.id, now))
+        return SnippetRead(rendered.body(views), decision, etag)
 
     async def _check_password(
         self, details: SnippetDetails, version: SnippetVersion, query: ReadSnippetQuery
@@ -194,14 +201,15 @@ class ReadSnippet:
             await transaction.commit()
         return read
 
-    def _claims(self, access_token: str | None) -> tuple[AccessClaims | None, bool]:
-        """The token's claims; (None, True) for a token the codec refuses."""
-        if access_token is None:
-            return None, False
+    async def _identify(self, bearer: str | None) -> tuple[Caller | None, NotAuthenticated | None]:
+        """The caller; (None, the refusal) for a credential that is refused, which is
+        raised once the caller's address paid for the request."""
+        if bearer is None:
+            return None, None
         try:
-            return self._codec.decode(access_token), False
-        except InvalidAccessToken:
-            return None, True  # refused once the caller's address paid for the request
+            return await self._credentials.identify(bearer), None
+        except NotAuthenticated as refusal:
+            return None, refusal
 
     async def _check(self, admitted: Admitted, admission: Admission) -> None:
         if not admitted.decision.allowed:

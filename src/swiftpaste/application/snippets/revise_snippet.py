@@ -14,6 +14,7 @@ from swiftpaste.application.snippets.create_snippet import (
     expiry,
     password_hash,
 )
+from swiftpaste.application.snippets.etags import IfMatch, current_etags
 from swiftpaste.domain.errors import SnippetNotFound
 from swiftpaste.domain.snippets import KEEP, Kept, Snippet, Visibility
 
@@ -35,10 +36,12 @@ class ReviseSnippetCommand:
     max_views: Kept[int | None] = KEEP
     password: Kept[str | None] = KEEP
     """None removes the password."""
+    if_match: IfMatch | None = None
 
 
 class ReviseSnippet:
-    """Apply an owner's edit; the cache forgets the snippet once the edit is committed."""
+    """Apply an owner's edit, unless the snippet changed since the caller's `if_match`; the
+    cache forgets the snippet once the edit is committed."""
 
     def __init__(
         self,
@@ -70,6 +73,9 @@ class ReviseSnippet:
         snippet = await self._snippets.get_for_update(command.snippet_id)
         if snippet is None:
             raise SnippetNotFound("snippet not found")
+        # The locked row as it was: of two editors who read the same state, the second waits
+        # for the first one's commit, then finds the snippet changed.
+        seen = current_etags(snippet) if command.if_match is not None else frozenset()
         snippet.revise(
             editor_id=command.editor_id,
             now=now,
@@ -82,6 +88,8 @@ class ReviseSnippet:
             max_views=command.max_views,
             password_hash=hashed,
         )
+        if command.if_match is not None:  # checked after the owner's rules: a 403 comes first
+            command.if_match.check(seen)
         await self._snippets.save(snippet)
         await self._uow.commit()
         await self._cache.invalidate(snippet.short_id, snippet.latest_version)

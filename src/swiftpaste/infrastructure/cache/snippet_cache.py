@@ -40,17 +40,20 @@ return 1
 
 
 # A stored value: this marker, the snippet's id (16 bytes, so a hit knows whose view it
-# records), the views the copy was made with (8 bytes), the length of the head (4 bytes;
-# all ones for a form without a view count), the head, then the tail. A value in any
-# other form (an older layout) reads as a miss and is replaced.
-_VALUE_MARKER = b"\x02"
-_HEADER = struct.Struct(">c16sqI")
+# records), its entity tag (32 ASCII hex digits), the views the copy was made with
+# (8 bytes), the length of the head (4 bytes; all ones for a form without a view count),
+# the head, then the tail. A value in any other form (an older layout) reads as a miss
+# and is replaced.
+_VALUE_MARKER = b"\x03"
+_ETAG_LENGTH = 32
+_HEADER = struct.Struct(f">c16s{_ETAG_LENGTH}sqI")
 _NO_TAIL = 0xFFFFFFFF
 
 
 @dataclass(frozen=True, slots=True)
 class CachedCopy:
     snippet_id: UUID
+    etag: str
     rendered: Rendered
     views: int
     """The views the copy was made with."""
@@ -65,19 +68,23 @@ class CacheLookup:
     snippet_id: UUID | None = None
     views: int | None = None
     """With `rendered`: the live count, else the one the copy was made with."""
+    etag: str | None = None
 
 
-def encode_value(snippet_id: UUID, rendered: Rendered, views: int) -> bytes:
+def encode_value(snippet_id: UUID, etag: str, rendered: Rendered, views: int) -> bytes:
+    tag = etag.encode("ascii")
+    if len(tag) != _ETAG_LENGTH:
+        raise ValueError(f"an entity tag is {_ETAG_LENGTH} hex digits, not {etag!r}")
     head, tail = rendered.head, rendered.tail
     head_length = _NO_TAIL if tail is None else len(head)
-    header = _HEADER.pack(_VALUE_MARKER, snippet_id.bytes, views, head_length)
+    header = _HEADER.pack(_VALUE_MARKER, snippet_id.bytes, tag, views, head_length)
     return header + head + (tail or b"")
 
 
 def decode_value(value: bytes | None) -> CachedCopy | None:
     if value is None or len(value) < _HEADER.size or value[:1] != _VALUE_MARKER:
         return None
-    _, snippet_id, views, head_length = _HEADER.unpack_from(value)
+    _, snippet_id, tag, views, head_length = _HEADER.unpack_from(value)
     body = value[_HEADER.size :]
     if head_length == _NO_TAIL:
         rendered = Rendered(body)
@@ -85,7 +92,7 @@ def decode_value(value: bytes | None) -> CachedCopy | None:
         rendered = Rendered(body[:head_length], body[head_length:])
     else:
         return None
-    return CachedCopy(UUID(bytes=snippet_id), rendered, views)
+    return CachedCopy(UUID(bytes=snippet_id), tag.decode("ascii"), rendered, views)
 
 
 def body_key(
@@ -141,7 +148,7 @@ class RedisSnippetCache:
             return CacheLookup(admitted, rendered=None, generation=generation)
         CACHE_HITS.inc()
         live = copy.views if views is None else max(copy.views, int(views))
-        return CacheLookup(admitted, copy.rendered, generation, copy.snippet_id, live)
+        return CacheLookup(admitted, copy.rendered, generation, copy.snippet_id, live, copy.etag)
 
     async def put(
         self,
@@ -153,12 +160,13 @@ class RedisSnippetCache:
         ttl_seconds: int,
         generation: bytes | None,
         snippet_id: UUID,
+        etag: str,
     ) -> None:
         if generation is None or ttl_seconds <= 0:
             return
         keys = [body_key(short_id, version, representation), generation_key(short_id)]
         args: list[bytes | int] = [
-            encode_value(snippet_id, rendered, views),
+            encode_value(snippet_id, etag, rendered, views),
             ttl_seconds,
             generation,
         ]

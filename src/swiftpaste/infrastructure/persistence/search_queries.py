@@ -204,7 +204,7 @@ def _statement(shape: _Shape) -> Select[Any]:
         .select_from(
             ranked.join(search_documents, _documents.snippet_id == ranked.c.snippet_id)
             .join(snippets, snippets.c.id == ranked.c.snippet_id)
-            .join(users, users.c.id == _documents.owner_id)
+            .outerjoin(users, users.c.id == _documents.owner_id)
         )
         # A snippet deleted a moment ago, whose document the indexer is about to remove.
         .where(snippets.c.deleted_at.is_(None))
@@ -237,7 +237,7 @@ def _hit(row: Any) -> SearchHit:
         snippet_id=row["snippet_id"],
         short_id=row["short_id"],
         title=row["title"],
-        author=Author(id=row["owner_id"], username=row["username"]),
+        author=None if row["owner_id"] is None else Author(row["owner_id"], row["username"]),
         language=row["language"],
         latest_version=row["version"],
         views=row["views"],

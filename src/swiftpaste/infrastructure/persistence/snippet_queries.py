@@ -31,8 +31,8 @@ _CONDITIONS = (
 
 
 def _details(version: Any) -> Select[Any]:
-    """The snippet, its author's name and one version (its columns NULL when that version
-    does not exist), in one row."""
+    """The snippet, its author's name (NULL when anonymous) and one version (its columns
+    NULL when that version does not exist), in one row."""
     return (
         select(
             snippets,
@@ -45,7 +45,7 @@ def _details(version: Any) -> Select[Any]:
             snippet_versions.c.created_at.label("version_created_at"),
             *_CONDITIONS,
         )
-        .join(users, users.c.id == snippets.c.owner_id)
+        .outerjoin(users, users.c.id == snippets.c.owner_id)
         .outerjoin(
             snippet_versions,
             (snippet_versions.c.snippet_id == snippets.c.id)
@@ -117,9 +117,10 @@ class AsyncpgSnippetQueries:
         versions = {}
         if row["version"] is not None:
             versions[row["version"]] = to_version(row, created_at_column="version_created_at")
+        owner_id = row["owner_id"]
         return SnippetDetails(
             snippet=to_snippet(row, versions),
-            author=Author(id=row["owner_id"], username=row["author_username"]),
+            author=None if owner_id is None else Author(owner_id, row["author_username"]),
         )
 
     async def listing(self, short_id: str) -> SnippetListing | None:

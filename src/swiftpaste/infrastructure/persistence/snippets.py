@@ -49,6 +49,7 @@ def to_snippet(row: Mapping[Any, Any], versions: dict[int, SnippetVersion]) -> S
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         deleted_at=row["deleted_at"],
+        delete_token_digest=row["delete_token_digest"],
         aggregate_version=row["aggregate_version"],
         versions=versions,
     )
@@ -126,6 +127,7 @@ class SqlaSnippetRepository:
                 "created_at": snippet.created_at,
                 "updated_at": snippet.updated_at,
                 "deleted_at": snippet.deleted_at,
+                "delete_token_digest": snippet.delete_token_digest,
             },
         )
         if inserted.first() is None:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -21,7 +22,7 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 
 # Deterministic constraint names: migrations stay reviewable and errors can be
 # translated by name (see persistence.errors).
@@ -79,13 +80,18 @@ snippets = Table(
     Column("id", Uuid, primary_key=True),
     Column("short_id", String(8), nullable=False, unique=True),
     Column("title", String(1000), nullable=False),
-    Column("owner_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    # NULL: an anonymous snippet, which has a delete token's digest instead.
+    Column("owner_id", Uuid, ForeignKey("users.id", ondelete="CASCADE")),
+    Column("delete_token_digest", String(64)),
     Column("latest_version", Integer, nullable=False),
     Column("views", BigInteger, nullable=False, server_default="0"),
     Column("aggregate_version", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("deleted_at", DateTime(timezone=True)),
+    CheckConstraint(
+        "(owner_id IS NULL) = (delete_token_digest IS NOT NULL)", name="owner_or_delete_token"
+    ),
 )
 # The owner's listing: newest first.
 Index("ix_snippets_owner_id_created_at", snippets.c.owner_id, snippets.c.created_at.desc())
@@ -122,6 +128,40 @@ Index(
     & snippet_versions.c.expired_at.is_(None),
 )
 
+# Personal access tokens: only the SHA-256 digest of each secret is kept.
+personal_access_tokens = Table(
+    "personal_access_tokens",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("scopes", ARRAY(String(32)), nullable=False),
+    Column("token_digest", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True)),
+)
+# A user's tokens, newest first.
+Index(
+    "ix_personal_access_tokens_user_id_created_at",
+    personal_access_tokens.c.user_id,
+    personal_access_tokens.c.created_at.desc(),
+)
+
+# Idempotency keys of creates, claimed and answered in the create's transaction. A row is
+# keyed by a digest of the caller and the key; its reply is sealed with the key itself
+# (persistence.idempotency), so what the table holds reveals no delete token.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key_digest", String(64), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("sealed_reply", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+# Keys older than a day are forgotten, oldest first.
+Index("ix_idempotency_keys_created_at", idempotency_keys.c.created_at)
+
 OUTBOX_CHANNEL = "swiftpaste_outbox"
 """NOTIFY channel the unit of work signals on commit; the relay LISTENs on it."""
 
@@ -148,7 +188,7 @@ search_documents = Table(
     metadata,
     Column("snippet_id", Uuid, ForeignKey("snippets.id", ondelete="CASCADE"), primary_key=True),
     Column("short_id", String(8), nullable=False),
-    Column("owner_id", Uuid, nullable=False, index=True),
+    Column("owner_id", Uuid, index=True),
     Column("title", String(1000), nullable=False),
     Column("content", Text, nullable=False),
     Column("language", String(32)),

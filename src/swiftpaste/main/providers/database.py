@@ -6,22 +6,29 @@ from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from swiftpaste.application.ports.persistence import (
+    IdempotencyKeys,
+    PersonalAccessTokenRepository,
     RefreshTokenRepository,
     UnitOfWork,
     UserRepository,
 )
 from swiftpaste.application.ports.search import SearchQueries
-from swiftpaste.application.ports.security import SessionRevocations
+from swiftpaste.application.ports.security import PersonalAccessTokenLookup, SessionRevocations
 from swiftpaste.application.ports.snippets import (
     SnippetQueries,
     SnippetRepository,
     SnippetTransactions,
+)
+from swiftpaste.infrastructure.persistence.access_tokens import (
+    AsyncpgAccessTokenLookup,
+    SqlaAccessTokenRepository,
 )
 from swiftpaste.infrastructure.persistence.engine import (
     EngineOptions,
     make_engine,
     make_session_factory,
 )
+from swiftpaste.infrastructure.persistence.idempotency import SqlaIdempotencyKeys
 from swiftpaste.infrastructure.persistence.outbox import TrackedAggregates
 from swiftpaste.infrastructure.persistence.read_pool import ReadPool, ReadPoolOptions
 from swiftpaste.infrastructure.persistence.refresh_tokens import (
@@ -89,6 +96,9 @@ class DatabaseProvider(Provider):
     snippet_transactions = provide(
         SqlaSnippetTransactions, scope=Scope.APP, provides=SnippetTransactions
     )
+    access_token_lookup = provide(
+        AsyncpgAccessTokenLookup, scope=Scope.APP, provides=PersonalAccessTokenLookup
+    )
 
     @provide(scope=Scope.REQUEST)
     async def session(
@@ -104,3 +114,11 @@ class DatabaseProvider(Provider):
         SqlaRefreshTokenRepository, scope=Scope.REQUEST, provides=RefreshTokenRepository
     )
     snippets = provide(SqlaSnippetRepository, scope=Scope.REQUEST, provides=SnippetRepository)
+    access_tokens = provide(
+        SqlaAccessTokenRepository, scope=Scope.REQUEST, provides=PersonalAccessTokenRepository
+    )
+
+    @provide(scope=Scope.REQUEST)
+    def idempotency_keys(self, session: AsyncSession, settings: Settings) -> IdempotencyKeys:
+        # Replies are sealed with the server secret: see persistence.idempotency.
+        return SqlaIdempotencyKeys(session, settings.jwt_secret_value)

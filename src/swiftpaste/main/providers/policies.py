@@ -3,7 +3,7 @@
 from dishka import Provider, Scope, from_context, provide
 
 from swiftpaste.application.ports.rate_limit import RateLimitPolicy, RateLimits
-from swiftpaste.application.snippets.create_snippet import SnippetLimits
+from swiftpaste.application.snippets.create_snippet import AnonymousPastes, SnippetLimits
 from swiftpaste.application.snippets.read_snippet import CachePolicy
 from swiftpaste.application.snippets.share_snippet import SharePolicy
 from swiftpaste.main.settings import Settings
@@ -18,6 +18,13 @@ class PolicyProvider(Provider):
     @provide
     def snippet_limits(self, settings: Settings) -> SnippetLimits:
         return SnippetLimits(max_content_bytes=settings.snippet_max_content_bytes)
+
+    @provide
+    def anonymous_pastes(self, settings: Settings) -> AnonymousPastes:
+        return AnonymousPastes(
+            enabled=settings.anonymous_pastes,
+            max_expiry_seconds=settings.anonymous_max_expiry_seconds,
+        )
 
     @provide
     def cache_policy(self, settings: Settings) -> CachePolicy:
@@ -43,6 +50,11 @@ class PolicyProvider(Provider):
                 "write",
                 settings.rate_limit_write_capacity,
                 settings.rate_limit_write_refill_per_second,
+            ),
+            anonymous=RateLimitPolicy(
+                "anonymous",
+                settings.rate_limit_anonymous_capacity,
+                settings.rate_limit_anonymous_refill_per_second,
             ),
             password=RateLimitPolicy(
                 "password",

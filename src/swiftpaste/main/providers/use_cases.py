@@ -6,11 +6,15 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from swiftpaste.application.auth.authenticate import Authenticate
+from swiftpaste.application.auth.credentials import BearerCredentials
+from swiftpaste.application.auth.issue_access_token import IssueAccessToken
+from swiftpaste.application.auth.list_access_tokens import ListAccessTokens
 from swiftpaste.application.auth.log_in import LogIn
 from swiftpaste.application.auth.log_out import LogOut
 from swiftpaste.application.auth.refresh_session import RefreshSession
 from swiftpaste.application.auth.register_user import RegisterUser
 from swiftpaste.application.auth.revocation import SessionRevoker
+from swiftpaste.application.auth.revoke_access_token import RevokeAccessToken
 from swiftpaste.application.auth.tokens import TokenPairIssuer
 from swiftpaste.application.auth.update_profile import UpdateProfile
 from swiftpaste.application.health.check_readiness import CheckReadiness
@@ -34,6 +38,7 @@ from swiftpaste.presentation.http.snippet_schemas import HttpSnippetRenderer
 class UseCaseProvider(Provider):
     # Reads need no request-scoped collaborator: built once, a read resolves nothing.
     renderer = provide(HttpSnippetRenderer, scope=Scope.APP, provides=SnippetRenderer)
+    bearer_credentials = provide(BearerCredentials, scope=Scope.APP)
     read_snippet = provide(ReadSnippet, scope=Scope.APP)
     list_snippet_versions = provide(ListSnippetVersions, scope=Scope.APP)
     list_my_snippets = provide(ListMySnippets, scope=Scope.APP)
@@ -47,6 +52,9 @@ class UseCaseProvider(Provider):
     log_out = provide(LogOut, scope=Scope.REQUEST)
     authenticate = provide(Authenticate, scope=Scope.REQUEST)
     update_profile = provide(UpdateProfile, scope=Scope.REQUEST)
+    issue_access_token = provide(IssueAccessToken, scope=Scope.REQUEST)
+    list_access_tokens = provide(ListAccessTokens, scope=Scope.REQUEST)
+    revoke_access_token = provide(RevokeAccessToken, scope=Scope.REQUEST)
     create_snippet = provide(CreateSnippet, scope=Scope.REQUEST)
     revise_snippet = provide(ReviseSnippet, scope=Scope.REQUEST)
     share_snippet = provide(ShareSnippet, scope=Scope.REQUEST)

@@ -17,7 +17,7 @@ from swiftpaste.presentation.http.errors import error_responses
 from swiftpaste.presentation.http.rate_limit import rate_limit
 from swiftpaste.presentation.http.request_models import RequestModel
 from swiftpaste.presentation.http.routing import RequestScopedRoute
-from swiftpaste.presentation.http.security import CurrentUser
+from swiftpaste.presentation.http.security import AccountHolder
 from swiftpaste.presentation.http.users_schemas import UserRead
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=RequestScopedRoute)
@@ -107,6 +107,6 @@ async def refresh(
 @router.post(
     "/jwt/logout", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, 503)
 )
-async def logout(caller: CurrentUser, log_out: FromDishka[LogOut]) -> None:
+async def logout(caller: AccountHolder, log_out: FromDishka[LogOut]) -> None:
     """End this login: the access token stops working at once, its refresh tokens too."""
     await log_out(caller.claims)

@@ -1,4 +1,8 @@
-"""The error envelope, and the one table that maps application errors to HTTP."""
+"""The error envelope, and the one table that maps application errors to HTTP.
+
+The curl-friendly create at the site root (`POST /`) answers errors as one line of plain
+text instead, with the same status, code and message.
+"""
 
 import json
 import logging
@@ -12,10 +16,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import Scope, Send
 
 from swiftpaste.application.errors import (
+    AccessTokenNotFound,
     AccountDisabled,
     ApplicationError,
     AuthenticationFailed,
@@ -23,6 +29,8 @@ from swiftpaste.application.errors import (
     CurrentPasswordIncorrect,
     DependencyUnavailable,
     EmailAlreadyRegistered,
+    IdempotencyKeyReused,
+    InsufficientScope,
     InvalidQuery,
     InvalidRefreshToken,
     InvalidShare,
@@ -30,11 +38,14 @@ from swiftpaste.application.errors import (
     NothingToUpdate,
     PasswordIncorrect,
     PasswordRequired,
+    PreconditionFailed,
     UsernameTaken,
 )
 from swiftpaste.domain.errors import (
     DomainError,
+    InvalidDeleteToken,
     InvalidSnippet,
+    InvalidTokenRequest,
     InvalidUsername,
     NotSnippetOwner,
     ShareExpired,
@@ -78,6 +89,12 @@ ERROR_MAP: Mapping[type[Exception], ErrorMapping] = {
     InvalidShare: ErrorMapping(422, "invalid_share"),
     InvalidQuery: ErrorMapping(422, "invalid_query"),
     ContentTooLarge: ErrorMapping(413, "content_too_large"),
+    InsufficientScope: ErrorMapping(403, "insufficient_scope"),
+    InvalidDeleteToken: ErrorMapping(403, "invalid_delete_token"),
+    AccessTokenNotFound: ErrorMapping(404, "token_not_found"),
+    PreconditionFailed: ErrorMapping(412, "precondition_failed"),
+    IdempotencyKeyReused: ErrorMapping(422, "idempotency_key_reused"),
+    InvalidTokenRequest: ErrorMapping(422, "invalid_token_request"),
 }
 
 _HTTP_CODES = {
@@ -126,12 +143,20 @@ class ErrorEnvelope(BaseModel):
 _ENVELOPE_REF = "#/components/schemas/ErrorEnvelope"
 
 ERROR_DESCRIPTIONS: Mapping[int, str] = {
-    401: "Missing, invalid, expired or revoked token, or wrong credentials.",
-    403: "Not allowed: a disabled account, a wrong current password, not the owner.",
-    404: "No such snippet or version, or not one the caller may see.",
+    401: (
+        "Missing, invalid, expired or revoked token, wrong credentials, or a protected"
+        " snippet read without its password."
+    ),
+    403: (
+        "Not allowed: a disabled account, a wrong current password, not the owner, a token"
+        " without the scope, or a wrong snippet password."
+    ),
+    404: "No such snippet, version or token, or not one the caller may see.",
     409: "The email or username is taken.",
-    410: "The version's share window has closed.",
+    410: "The version's share window has closed, it was burned, or its view limit is reached.",
+    412: "The snippet changed since the ETag given in `If-Match`; nothing changed.",
     413: "The body or the content is too large.",
+    415: "The body is of a media type the route does not take.",
     422: "The input is invalid; nothing changed.",
     429: "A rate-limit budget is spent; retry after `Retry-After` seconds.",
     503: "PostgreSQL (or, for some routes, Redis) is unavailable; retry shortly.",
@@ -213,7 +238,7 @@ def error_response(
     message: str,
     details: Any = None,
     headers: Mapping[str, str] | None = None,
-) -> JSONResponse:
+) -> Response:
     request_id = request_id_of(request)
     body = envelope(code, message, jsonable_encoder(details), request_id)
     all_headers = dict(headers or {})
@@ -230,7 +255,7 @@ def _lookup(error: Exception) -> ErrorMapping | None:
     return None
 
 
-async def application_error_handler(request: Request, error: Exception) -> JSONResponse:
+async def application_error_handler(request: Request, error: Exception) -> Response:
     """The envelope of an application or domain error, by the one table (`ERROR_MAP`)."""
     mapping = _lookup(error) or ErrorMapping(400, "bad_request")
     headers = None
@@ -251,7 +276,7 @@ def _validation_details(error: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
-async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     details = _validation_details(error)
     if any(issue["type"] == "json_invalid" for issue in details):
@@ -282,7 +307,7 @@ def allowed_methods(request: Request) -> list[str]:
     ]
 
 
-async def _http_error(request: Request, error: Exception) -> JSONResponse:
+async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     code = _HTTP_CODES.get(error.status_code, "http_error")
     headers = dict(getattr(error, "headers", None) or {})
@@ -296,7 +321,7 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     return error_response(request, error.status_code, code, message, headers=headers)
 
 
-async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+async def _unexpected_error(request: Request, error: Exception) -> Response:
     logger.error(
         "unhandled error",
         extra={"request_id": request_id_of(request), "path": request.url.path},
@@ -308,7 +333,7 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
 def unavailable_handler(code: str, message: str) -> Any:
     """A 503 handler for an infrastructure failure; the composition root registers it."""
 
-    async def handle(request: Request, error: Exception) -> JSONResponse:
+    async def handle(request: Request, error: Exception) -> Response:
         logger.warning("%s: %s", code, error, extra={"request_id": request_id_of(request)})
         return error_response(request, 503, code, message, headers={"Retry-After": "5"})
 

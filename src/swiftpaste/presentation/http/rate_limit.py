@@ -4,11 +4,13 @@ A route declares its budget with a dependency::
 
     @router.post("/", dependencies=[Depends(rate_limit("write"))])
 
-Signed-in callers are limited per user (their token is only decoded, never looked up),
+Signed-in callers are limited per user (their bearer is identified once per request, by
+`identified_caller`: an access token is only decoded, a personal access token looked up),
 everyone else per client address; behind a trusted proxy the address comes from
-X-Forwarded-For. Successful answers carry RateLimit-Limit, RateLimit-Remaining and
-RateLimit-Reset; an empty bucket answers 429 with Retry-After. (The snippet read spends
-its budget in its use case, in the same round trip as its cache lookup.)
+X-Forwarded-For. The `create` budget is the write budget of a signed-in caller, and the
+anonymous-paste budget of an address. Successful answers carry RateLimit-Limit,
+RateLimit-Remaining and RateLimit-Reset; an empty bucket answers 429 with Retry-After. (The
+snippet read spends its budget in its use case, in the same round trip as its cache lookup.)
 
 FastAPI copies headers set by a dependency only onto responses it builds itself: a
 route that returns a `Response` object directly must copy them (take `response: Response`
@@ -19,23 +21,24 @@ import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
-from typing import Literal
+from typing import Annotated, Literal
 
 from dishka.integrations.fastapi import FromDishka, inject
-from fastapi import Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Request, Response
 
+from swiftpaste.application.auth.credentials import BearerCredentials, Caller
+from swiftpaste.application.errors import NotAuthenticated
 from swiftpaste.application.ports.rate_limit import (
     RateLimitDecision,
     RateLimiter,
     RateLimitExceeded,
+    RateLimitPolicy,
     RateLimits,
     user_budget,
 )
-from swiftpaste.application.ports.security import AccessTokenCodec, InvalidAccessToken
 from swiftpaste.presentation.http.errors import error_response
 
-PolicyName = Literal["read", "write"]
+PolicyName = Literal["read", "write", "create"]
 IPNetwork = IPv4Network | IPv6Network
 IPAddress = IPv4Address | IPv6Address
 
@@ -149,14 +152,43 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-def _budget(request: Request, codec: AccessTokenCodec, proxies: TrustedProxies) -> str:
-    token = bearer_token(request.headers.get("authorization"))
-    if token is not None:
-        try:
-            return user_budget(codec.decode(token).user_id)
-        except InvalidAccessToken:
-            pass  # refusing the token is the route's business; here it is anonymous
-    return address_budget(request, proxies)
+@dataclass(frozen=True, slots=True)
+class Identified:
+    """The bearer credential of a request, identified: its caller, or why it was refused
+    (refusing it is the route's business; until then the request is anonymous)."""
+
+    caller: Caller | None
+    refusal: NotAuthenticated | None = None
+
+
+@inject
+async def identified_caller(
+    request: Request, credentials: FromDishka[BearerCredentials]
+) -> Identified:
+    """A route dependency; FastAPI runs it once per request for all who depend on it."""
+    bearer = bearer_token(request.headers.get("authorization"))
+    if bearer is None:
+        return Identified(None)
+    try:
+        return Identified(await credentials.identify(bearer))
+    except NotAuthenticated as refusal:
+        return Identified(None, refusal)
+
+
+IdentifiedCaller = Annotated[Identified, Depends(identified_caller)]
+
+
+def caller_budget(request: Request, caller: Caller | None, proxies: TrustedProxies) -> str:
+    """The bucket a request spends: its user's, else its address's."""
+    return user_budget(caller.user_id) if caller else address_budget(request, proxies)
+
+
+def _policy(name: PolicyName, limits: RateLimits, *, signed_in: bool) -> RateLimitPolicy:
+    if name == "read":
+        return limits.read
+    if name == "create" and not signed_in:
+        return limits.anonymous
+    return limits.write
 
 
 def rate_limit_headers(decision: RateLimitDecision) -> dict[str, str]:
@@ -175,13 +207,14 @@ def rate_limit(policy_name: PolicyName) -> Callable[..., Awaitable[None]]:
     async def enforce_rate_limit(
         request: Request,
         response: Response,
+        identified: IdentifiedCaller,
         limiter: FromDishka[RateLimiter],
-        codec: FromDishka[AccessTokenCodec],
         limits: FromDishka[RateLimits],
         proxies: FromDishka[TrustedProxies],
     ) -> None:
-        policy = limits.read if policy_name == "read" else limits.write
-        decision = await limiter.hit(_budget(request, codec, proxies), policy)
+        caller = identified.caller
+        policy = _policy(policy_name, limits, signed_in=caller is not None)
+        decision = await limiter.hit(caller_budget(request, caller, proxies), policy)
         if not decision.allowed:
             raise RateLimitExceeded(policy.name, decision)
         response.headers.update(rate_limit_headers(decision))
@@ -189,7 +222,7 @@ def rate_limit(policy_name: PolicyName) -> Callable[..., Awaitable[None]]:
     return enforce_rate_limit
 
 
-async def rate_limit_exceeded_handler(request: Request, error: Exception) -> JSONResponse:
+async def rate_limit_exceeded_handler(request: Request, error: Exception) -> Response:
     """429 in the error envelope, with Retry-After and the RateLimit headers."""
     assert isinstance(error, RateLimitExceeded)
     decision = error.decision

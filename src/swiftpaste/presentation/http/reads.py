@@ -23,6 +23,7 @@ from swiftpaste.application.snippets.read_snippet import (
 )
 from swiftpaste.domain.errors import SnippetNotFound
 from swiftpaste.domain.snippets import is_short_id
+from swiftpaste.presentation.http.conditional import etag_header, none_match
 from swiftpaste.presentation.http.errors import error_responses
 from swiftpaste.presentation.http.rate_limit import (
     TrustedProxies,
@@ -96,6 +97,13 @@ _OPENAPI: dict[str, Any] = {
             "description": "The password of a protected version (not needed by its owner).",
             "schema": {"type": "string"},
         },
+        {
+            "name": "If-None-Match",
+            "in": "header",
+            "required": False,
+            "description": "The ETag of an earlier read: 304 without a body if unchanged.",
+            "schema": {"type": "string"},
+        },
     ],
     # A bearer token is optional: it reads the caller's own private versions.
     "security": [{"OAuth2PasswordBearer": []}, {}],
@@ -122,24 +130,45 @@ async def _read(request: Request, short_id: str, representation: Representation)
     )
 
 
-router = APIRouter(tags=["snippets"], responses=error_responses(401, 404, 410, 422, 429, 503))
+router = APIRouter(tags=["snippets"], responses=error_responses(401, 403, 404, 410, 422, 429, 503))
+
+
+def _answer(request: Request, found: SnippetRead, response: type[Response]) -> Response:
+    """The read's answer, or 304 without a body when the caller already holds it."""
+    headers = {**rate_limit_headers(found.decision), "ETag": etag_header(found.etag)}
+    if none_match(request.headers.get("if-none-match"), found.etag):
+        return Response(status_code=304, headers=headers)
+    return response(found.body, headers=headers)
 
 
 @router.get(
     SNIPPET_PATH,
     response_model=SnippetResponse,
     response_class=JSONResponse,
+    responses={304: {"description": "Not modified: `If-None-Match` names the current ETag."}},
     openapi_extra=_OPENAPI,
 )
 async def read_snippet(request: Request, short_id: str) -> Response:
     """A version of a snippet (default the latest), if the caller may see it."""
     found = await _read(request, short_id, Representation.JSON)
-    return Response(found.body, media_type=_JSON, headers=rate_limit_headers(found.decision))
+    return _answer(request, found, _JsonBytes)
 
 
-@router.get(RAW_PATH, response_class=PlainTextResponse, openapi_extra=_OPENAPI)
-async def read_raw(request: Request, short_id: str) -> PlainTextResponse:
+@router.get(
+    RAW_PATH,
+    response_class=PlainTextResponse,
+    responses={304: {"description": "Not modified: `If-None-Match` names the current ETag."}},
+    openapi_extra=_OPENAPI,
+)
+async def read_raw(request: Request, short_id: str) -> Response:
     """Just the content, as text/plain (for curl and scripts)."""
     found = await _read(request, short_id, Representation.RAW)
-    headers = {**rate_limit_headers(found.decision), "X-Content-Type-Options": "nosniff"}
-    return PlainTextResponse(found.body, headers=headers)
+    answer = _answer(request, found, PlainTextResponse)
+    answer.headers["X-Content-Type-Options"] = "nosniff"
+    return answer
+
+
+class _JsonBytes(Response):
+    """JSON already rendered: sent as it is."""
+
+    media_type = _JSON

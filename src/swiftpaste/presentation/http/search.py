@@ -38,7 +38,7 @@ router = APIRouter(prefix="/v1/api/snippet", tags=["search"], route_class=Reques
 class SearchItem(BaseModel):
     short_id: str
     title: str
-    author: AuthorOut
+    author: AuthorOut | None
     language: str | None
     latest_version: int
     views: int
@@ -61,7 +61,11 @@ def search_page_json(page: Page[SearchResult]) -> bytes:
         {
             "short_id": result.short_id,
             "title": result.title,
-            "author": {"id": result.author.id, "username": result.author.username},
+            "author": (
+                None
+                if result.author is None
+                else {"id": result.author.id, "username": result.author.username}
+            ),
             "language": result.language,
             "latest_version": result.latest_version,
             "views": result.views,
@@ -108,7 +112,7 @@ class SearchParams(RequestModel):
     response_model=SearchPage,
     response_class=JSONResponse,
     dependencies=[Depends(rate_limit("read"))],
-    responses=error_responses(401, 422, 429, 503),
+    responses=error_responses(401, 403, 422, 429, 503),
 )
 async def search_snippets(
     reader: ReaderId,

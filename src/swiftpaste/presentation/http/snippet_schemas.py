@@ -10,6 +10,8 @@ from swiftpaste.application.ports.snippets import Rendered, Representation
 from swiftpaste.application.snippets.create_snippet import (
     SNIPPET_PASSWORD_MAX_LENGTH,
     SNIPPET_PASSWORD_MIN_LENGTH,
+    CreateSnippetCommand,
+    Idempotency,
 )
 from swiftpaste.application.snippets.read_models import (
     Author,
@@ -82,6 +84,11 @@ class _OneExpiry(RequestModel):
 
 
 class SnippetCreate(_OneExpiry):
+    """What a create asks for: the JSON body, or the curl-friendly form and query options.
+
+    Each field is passed on to the create command under its own name (`command`).
+    """
+
     model_config = ConfigDict(extra="forbid")
 
     title: Title
@@ -92,6 +99,11 @@ class SnippetCreate(_OneExpiry):
     burn_after_reading: bool = Field(default=False, description=BURN_DESCRIPTION)
     max_views: MaxViews = None
     password: SnippetPassword = None
+
+    def command(
+        self, owner_id: UUID | None, idempotency: Idempotency | None
+    ) -> CreateSnippetCommand:
+        return CreateSnippetCommand(owner_id=owner_id, idempotency=idempotency, **dict(self))
 
 
 class SnippetUpdate(_OneExpiry):
@@ -140,7 +152,8 @@ class SnippetResponse(BaseModel):
     id: UUID
     short_id: str
     title: str
-    author: AuthorOut
+    author: AuthorOut | None
+    """None for an anonymous snippet."""
     created_at: datetime
     updated_at: datetime
     latest_version: int
@@ -148,12 +161,14 @@ class SnippetResponse(BaseModel):
     current_version: VersionOut
 
     @classmethod
-    def of(cls, snippet: Snippet, author: Author, version: SnippetVersion) -> "SnippetResponse":
+    def of(
+        cls, snippet: Snippet, author: Author | None, version: SnippetVersion
+    ) -> "SnippetResponse":
         return cls(
             id=snippet.id,
             short_id=snippet.short_id,
             title=snippet.title,
-            author=AuthorOut(id=author.id, username=author.username),
+            author=None if author is None else AuthorOut(id=author.id, username=author.username),
             created_at=snippet.created_at,
             updated_at=snippet.updated_at,
             latest_version=snippet.latest_version,
@@ -171,6 +186,20 @@ class SnippetResponse(BaseModel):
                 password_protected=version.password_hash is not None,
             ),
         )
+
+
+class CreatedAnonymously(SnippetResponse):
+    """The answer to an anonymous create: the snippet and its delete token."""
+
+    delete_token: str = Field(
+        description="Deletes the snippet (`X-Delete-Token`). Shown this once: kept as a digest."
+    )
+
+    @classmethod
+    def render(cls, details: SnippetDetails, delete_token: str) -> bytes:
+        snippet = details.snippet
+        response = SnippetResponse.of(snippet, details.author, snippet.version())
+        return cls(**dict(response), delete_token=delete_token).model_dump_json().encode()
 
 
 _VIEWS_KEY = b'"views":'

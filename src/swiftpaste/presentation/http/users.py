@@ -9,7 +9,7 @@ from swiftpaste.domain.users import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from swiftpaste.presentation.http.errors import error_responses
 from swiftpaste.presentation.http.request_models import RequestModel
 from swiftpaste.presentation.http.routing import RequestScopedRoute
-from swiftpaste.presentation.http.security import CurrentUser
+from swiftpaste.presentation.http.security import AccountHolder, CurrentUser
 from swiftpaste.presentation.http.users_schemas import UserRead
 
 router = APIRouter(prefix="/users", tags=["users"], route_class=RequestScopedRoute)
@@ -27,13 +27,13 @@ class ProfileUpdate(RequestModel):
 
 @router.get("/me", responses=error_responses(401, 503))
 async def read_me(caller: CurrentUser) -> UserRead:
-    """The account behind the access token."""
+    """The account behind the access token (or personal access token)."""
     return UserRead.of(caller.user)
 
 
 @router.patch("/me", responses=error_responses(401, 403, 409, 413, 422, 503))
 async def update_me(
-    body: ProfileUpdate, caller: CurrentUser, update_profile: FromDishka[UpdateProfile]
+    body: ProfileUpdate, caller: AccountHolder, update_profile: FromDishka[UpdateProfile]
 ) -> UserRead:
     """Change the username, or the password (which needs `current_password`)."""
     user = await update_profile(
