@@ -27,6 +27,7 @@ SHORT_ID_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 SHORT_ID_LENGTH = 8
 TITLE_MAX_LENGTH = 1000
 LANGUAGE_MAX_LENGTH = 32
+FILENAME_MAX_LENGTH = 255
 
 
 class Visibility(StrEnum):
@@ -105,6 +106,18 @@ def validate_language(language: str | None) -> str | None:
     return language
 
 
+def validate_filename(filename: str | None) -> str | None:
+    """A file's name alone (no folders): what a download is saved as."""
+    if filename is None or not filename.strip():
+        return None
+    filename = filename.strip()
+    if len(filename) > FILENAME_MAX_LENGTH:
+        raise InvalidSnippet(f"filename must be at most {FILENAME_MAX_LENGTH} characters")
+    if filename in {".", ".."} or any(c in filename for c in "/\\") or not filename.isprintable():
+        raise InvalidSnippet("filename must be a name without folders or control characters")
+    return filename
+
+
 @dataclass(slots=True, kw_only=True)
 class Snippet:
     """The aggregate root. Versions hold the content; the snippet holds identity and title.
@@ -123,6 +136,8 @@ class Snippet:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    filename: str | None = None
+    """The name given on create, if any: downloads are saved under it."""
     aggregate_version: int = 0
     versions: dict[int, SnippetVersion] = field(default_factory=dict)
     events: list[DomainEvent] = field(default_factory=list)
@@ -140,6 +155,7 @@ class Snippet:
         language: str | None,
         expires_at: datetime | None,
         now: datetime,
+        filename: str | None = None,
     ) -> "Snippet":
         if expires_at is not None and expires_at <= now:
             raise InvalidSnippet("expires_at must be in the future")
@@ -160,6 +176,7 @@ class Snippet:
             views=0,
             created_at=now,
             updated_at=now,
+            filename=validate_filename(filename),
             versions={1: first},
         )
         snippet._record(

@@ -17,6 +17,7 @@ from swiftpaste.domain.snippets import Visibility
 from swiftpaste.domain.users import User
 from tests.unit.conftest import MAX_CONTENT_BYTES
 from tests.unit.fakes import (
+    FakeLanguageDetector,
     FakeSnippetRepository,
     FakeUnitOfWork,
     FixedClock,
@@ -32,8 +33,14 @@ def create(
     short_ids: SequenceShortIds,
     clock: FixedClock,
     snippet_limits: SnippetLimits,
+    languages: FakeLanguageDetector,
 ) -> CreateSnippet:
-    return CreateSnippet(snippets, uow, short_ids, clock, snippet_limits)
+    return CreateSnippet(snippets, uow, short_ids, clock, snippet_limits, languages)
+
+
+@pytest.fixture
+def languages() -> FakeLanguageDetector:
+    return FakeLanguageDetector()
 
 
 def command(
@@ -186,3 +193,47 @@ async def test_a_snippet_is_public_without_language_or_expiry_by_default(
     created = await create(CreateSnippetCommand(owner_id=owner.id, title="t", content="c"))
     first = created.version(1)
     assert (first.visibility, first.language, first.expires_at) == (Visibility.PUBLIC, None, None)
+
+
+async def test_a_given_language_wins_and_nothing_is_guessed(
+    create: CreateSnippet, owner: User, languages: FakeLanguageDetector
+) -> None:
+    created = await create(
+        CreateSnippetCommand(
+            owner_id=owner.id, title="t", content="lang: go\n", language="Ruby", filename="a.py"
+        )
+    )
+    assert (created.version(1).language, created.filename) == ("ruby", "a.py")
+    assert languages.asked == []
+
+
+async def test_without_a_language_the_file_name_then_the_content_name_it(
+    create: CreateSnippet, owner: User, languages: FakeLanguageDetector
+) -> None:
+    by_name = await create(
+        CreateSnippetCommand(owner_id=owner.id, title="t", content="lang: go\n", filename="m.rs")
+    )
+    by_content = await create(
+        CreateSnippetCommand(owner_id=owner.id, title="t", content="lang: go\nfunc main()")
+    )
+    unknown = await create(CreateSnippetCommand(owner_id=owner.id, title="t", content="text"))
+    assert [s.version(1).language for s in (by_name, by_content, unknown)] == [
+        "rust",
+        "go",
+        None,
+    ]
+    assert [s.filename for s in (by_name, by_content, unknown)] == ["m.rs", None, None]
+    assert languages.asked[0] == ("lang: go\n", "m.rs")
+
+
+@pytest.mark.parametrize(
+    "filename", ["../etc/passwd", "a/b.py", "a\\b.py", "..", "a\nb", "x" * 256]
+)
+async def test_a_file_name_with_folders_or_controls_is_refused_without_commit(
+    create: CreateSnippet, owner: User, uow: FakeUnitOfWork, filename: str
+) -> None:
+    with pytest.raises(InvalidSnippet, match="filename"):
+        await create(
+            CreateSnippetCommand(owner_id=owner.id, title="t", content="c", filename=filename)
+        )
+    assert uow.commits == 0

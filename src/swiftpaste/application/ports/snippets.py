@@ -132,3 +132,9 @@ class ShareTokens(Protocol):
 
 class ShortIdGenerator(Protocol):
     def new(self) -> str: ...
+
+
+class LanguageDetector(Protocol):
+    def detect(self, content: str, filename: str | None) -> str | None:
+        """The language of a file of this name (if any), else of this content when the
+        guess is confident; None when neither tells."""

@@ -44,6 +44,7 @@ def to_snippet(row: Mapping[Any, Any], versions: dict[int, SnippetVersion]) -> S
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         deleted_at=row["deleted_at"],
+        filename=row["filename"],
         aggregate_version=row["aggregate_version"],
         versions=versions,
     )
@@ -107,6 +108,7 @@ class SqlaSnippetRepository:
                 "created_at": snippet.created_at,
                 "updated_at": snippet.updated_at,
                 "deleted_at": snippet.deleted_at,
+                "filename": snippet.filename,
             },
         )
         if inserted.first() is None:

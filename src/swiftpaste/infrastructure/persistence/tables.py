@@ -86,6 +86,8 @@ snippets = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("deleted_at", DateTime(timezone=True)),
+    # The file name given on create, if any (downloads are saved under it).
+    Column("filename", String(255)),
 )
 # The owner's listing: newest first.
 Index("ix_snippets_owner_id_created_at", snippets.c.owner_id, snippets.c.created_at.desc())

@@ -14,7 +14,7 @@ from swiftpaste.application.auth.revocation import SessionRevoker
 from swiftpaste.application.auth.tokens import TokenPairIssuer
 from swiftpaste.application.auth.update_profile import UpdateProfile
 from swiftpaste.application.health.check_readiness import CheckReadiness
-from swiftpaste.application.ports.snippets import SnippetRenderer
+from swiftpaste.application.ports.snippets import LanguageDetector, SnippetRenderer
 from swiftpaste.application.search.search_snippets import SearchSnippets
 from swiftpaste.application.snippets.create_snippet import CreateSnippet
 from swiftpaste.application.snippets.delete_snippet import DeleteSnippet
@@ -25,6 +25,7 @@ from swiftpaste.application.snippets.read_snippet import ReadSnippet
 from swiftpaste.application.snippets.revise_snippet import ReviseSnippet
 from swiftpaste.application.snippets.share_snippet import ShareSnippet
 from swiftpaste.infrastructure.health.probes import KafkaProbe, PostgresProbe, RedisProbe
+from swiftpaste.infrastructure.languages import PygmentsLanguageDetector
 from swiftpaste.infrastructure.messaging.views import KafkaViewPublisher
 from swiftpaste.main.multiprocess_metrics import scrape_registry
 from swiftpaste.main.settings import Settings
@@ -38,6 +39,8 @@ class UseCaseProvider(Provider):
     list_snippet_versions = provide(ListSnippetVersions, scope=Scope.APP)
     list_my_snippets = provide(ListMySnippets, scope=Scope.APP)
     search_snippets = provide(SearchSnippets, scope=Scope.APP)
+
+    languages = provide(PygmentsLanguageDetector, scope=Scope.APP, provides=LanguageDetector)
 
     issuer = provide(TokenPairIssuer, scope=Scope.REQUEST)
     revoker = provide(SessionRevoker, scope=Scope.REQUEST)

@@ -15,6 +15,7 @@ from swiftpaste.application.snippets.read_models import (
     VersionSummary,
 )
 from swiftpaste.domain.snippets import (
+    FILENAME_MAX_LENGTH,
     LANGUAGE_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     Snippet,
@@ -35,6 +36,7 @@ MAX_VERSION = 2**31 - 1
 
 Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX_LENGTH)]
 Language = Annotated[str, Field(min_length=1, max_length=LANGUAGE_MAX_LENGTH)]
+Filename = Annotated[str, Field(min_length=1, max_length=FILENAME_MAX_LENGTH)]
 
 
 class SnippetCreate(BaseModel):
@@ -43,8 +45,13 @@ class SnippetCreate(BaseModel):
     title: Title
     content: str
     visibility: Visibility = Visibility.PUBLIC
-    language: Language | None = None
+    language: Language | None = Field(
+        default=None, description="Default: from `filename`, else guessed from the content."
+    )
     expires_at: Annotated[datetime | None, AfterValidator(_aware)] = None
+    filename: Filename | None = Field(
+        default=None, description="A file name (no folders): downloads are saved under it."
+    )
 
 
 class SnippetUpdate(BaseModel):
@@ -85,6 +92,7 @@ class SnippetResponse(BaseModel):
     updated_at: datetime
     latest_version: int
     views: int
+    filename: str | None
     current_version: VersionOut
 
     @classmethod
@@ -98,6 +106,7 @@ class SnippetResponse(BaseModel):
             updated_at=snippet.updated_at,
             latest_version=snippet.latest_version,
             views=snippet.views,
+            filename=snippet.filename,
             current_version=VersionOut(
                 version=version.number,
                 content=version.content,

@@ -92,6 +92,7 @@ async def create_snippet(
             visibility=body.visibility,
             language=body.language,
             expires_at=body.expires_at,
+            filename=body.filename,
         ),
     )
     return _owner_view(snippet, caller, response, status.HTTP_201_CREATED)
