@@ -18,6 +18,7 @@ from swiftpaste.application.ports.snippets import LanguageDetector, SnippetRende
 from swiftpaste.application.search.search_snippets import SearchSnippets
 from swiftpaste.application.snippets.create_snippet import CreateSnippet
 from swiftpaste.application.snippets.delete_snippet import DeleteSnippet
+from swiftpaste.application.snippets.diff_versions import DiffSnippetVersions
 from swiftpaste.application.snippets.expire_shares import ExpireDueShares
 from swiftpaste.application.snippets.list_my_snippets import ListMySnippets
 from swiftpaste.application.snippets.list_versions import ListSnippetVersions
@@ -36,6 +37,7 @@ class UseCaseProvider(Provider):
     # Reads need no request-scoped collaborator: built once, a read resolves nothing.
     renderer = provide(HttpSnippetRenderer, scope=Scope.APP, provides=SnippetRenderer)
     read_snippet = provide(ReadSnippet, scope=Scope.APP)
+    diff_snippet_versions = provide(DiffSnippetVersions, scope=Scope.APP)
     list_snippet_versions = provide(ListSnippetVersions, scope=Scope.APP)
     list_my_snippets = provide(ListMySnippets, scope=Scope.APP)
     search_snippets = provide(SearchSnippets, scope=Scope.APP)
