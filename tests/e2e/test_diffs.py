@@ -65,7 +65,12 @@ async def test_a_diff_without_both_versions_is_refused(
 ) -> None:
     snippet = await create(client, account)
     path = f"{SNIPPETS}/{snippet['short_id']}/diff"
-    for params in ({"from": 1}, {"from": 0, "to": 1}, {"from": "x", "to": 1}):
+    refused: list[dict[str, str | int]] = [
+        {"from": 1},
+        {"from": 0, "to": 1},
+        {"from": "x", "to": 1},
+    ]
+    for params in refused:
         response = await client.get(path, params=params)
         assert response.status_code == 422
         assert response.json()["error"]["code"] == "validation_error"
