@@ -24,6 +24,7 @@ from swiftpaste.presentation.http.errors import install_error_handlers, unavaila
 from swiftpaste.presentation.http.metrics import HTTP_METRICS
 from swiftpaste.presentation.http.middleware import RequestContextMiddleware, access_logger
 from swiftpaste.presentation.http.rate_limit import rate_limit_exceeded_handler
+from swiftpaste.presentation.web import accounts, browse, pages, snippet_forms
 
 _QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE when statement_timeout cancels a query
 
@@ -101,6 +102,11 @@ def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False
         auth.router,
         users.router,
         health.router,
+        # The pages last: `/{short_id}` would take any one-segment path before them.
+        browse.router,
+        accounts.router,
+        snippet_forms.router,
+        pages.router,
     )
     for router in routers:
         app.include_router(router)

@@ -60,6 +60,10 @@ class Representation(StrEnum):
 
     JSON = "json"
     RAW = "raw"
+    PAGE = "page"
+    """The web page, as every reader gets it (per-reader parts are added at the edge)."""
+    EMBED = "embed"
+    """The highlighted snippet alone, for an iframe on another site."""
 
 
 class SnippetRenderer(Protocol):

@@ -31,11 +31,13 @@ from swiftpaste.infrastructure.messaging.views import KafkaViewPublisher
 from swiftpaste.main.multiprocess_metrics import scrape_registry
 from swiftpaste.main.settings import Settings
 from swiftpaste.presentation.http.snippet_schemas import HttpSnippetRenderer
+from swiftpaste.presentation.rendering import SnippetRenderers
 
 
 class UseCaseProvider(Provider):
     # Reads need no request-scoped collaborator: built once, a read resolves nothing.
-    renderer = provide(HttpSnippetRenderer, scope=Scope.APP, provides=SnippetRenderer)
+    api_renderer = provide(HttpSnippetRenderer, scope=Scope.APP)
+    renderer = provide(SnippetRenderers, scope=Scope.APP, provides=SnippetRenderer)
     read_snippet = provide(ReadSnippet, scope=Scope.APP)
     diff_snippet_versions = provide(DiffSnippetVersions, scope=Scope.APP)
     list_snippet_versions = provide(ListSnippetVersions, scope=Scope.APP)

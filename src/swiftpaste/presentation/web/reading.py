@@ -1,0 +1,60 @@
+"""How a page reads: the `ReadSnippetQuery` of a page request, and conditional answers
+(`ETag`/304) for the pages that are the same for every reader."""
+
+import hashlib
+from typing import Annotated
+
+from dishka import AsyncContainer
+from fastapi import Query, Request, Response
+
+from swiftpaste.application.ports.snippets import Representation
+from swiftpaste.application.snippets.read_snippet import ReadSnippetQuery
+from swiftpaste.domain.errors import SnippetNotFound
+from swiftpaste.domain.snippets import is_short_id
+from swiftpaste.presentation.http.rate_limit import TrustedProxies, address_budget
+from swiftpaste.presentation.web.sessions import Visitor
+
+ShareToken = Annotated[
+    str | None, Query(max_length=256, description="Share token from a private share link.")
+]
+
+
+async def page_query(
+    request: Request,
+    visitor: Visitor | None,
+    short_id: str,
+    version: int | None,
+    representation: Representation,
+    share_token: str | None,
+) -> ReadSnippetQuery:
+    """The read a page makes: as the visitor's session, on its address's budget."""
+    if not is_short_id(short_id):
+        raise SnippetNotFound("snippet not found")
+    container: AsyncContainer = request.state.dishka_container
+    proxies = await container.get(TrustedProxies)
+    return ReadSnippetQuery(
+        short_id=short_id,
+        version=version,
+        representation=representation,
+        access_token=visitor.access_token if visitor else None,
+        address_key=address_budget(request, proxies),
+        share_token=share_token or None,
+    )
+
+
+def entity_tag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def not_modified(request: Request, etag: str) -> bool:
+    """Whether the browser's copy (`If-None-Match`) is this one."""
+    sent = request.headers.get("if-none-match")
+    if not sent:
+        return False
+    candidates = {candidate.strip().removeprefix("W/") for candidate in sent.split(",")}
+    return etag in candidates or "*" in candidates
+
+
+def not_modified_response(etag: str, cache_control: str, visitor: Visitor | None) -> Response:
+    response = Response(status_code=304, headers={"ETag": etag, "Cache-Control": cache_control})
+    return visitor.apply(response) if visitor else response
