@@ -124,13 +124,16 @@ _OPENAPI: dict[str, Any] = {
 }
 
 
-async def _query(
+async def read_query(
     request: Request,
     short_id: str,
     version: int | None,
     representation: Representation,
     share_token: str | None,
+    access_token: str | None,
 ) -> ReadSnippetQuery:
+    """The read a request makes: as the token's user (if any), on its address's budget
+    otherwise. The pages read through here too, with their session's token."""
     if not is_short_id(short_id):
         raise SnippetNotFound("snippet not found")
     container: AsyncContainer = request.app.state.dishka_container
@@ -139,15 +142,21 @@ async def _query(
         short_id=short_id,
         version=version,
         representation=representation,
-        access_token=bearer_token(request.headers.get("authorization")),
+        access_token=access_token,
         address_key=address_budget(request, proxies),
-        share_token=share_token,
+        share_token=share_token or None,
     )
+
+
+def _bearer(request: Request) -> str | None:
+    return bearer_token(request.headers.get("authorization"))
 
 
 async def _read(request: Request, short_id: str, representation: Representation) -> SnippetRead:
     params = ReadParams.of(request)
-    query = await _query(request, short_id, params.wanted_version, representation, params.token)
+    query = await read_query(
+        request, short_id, params.wanted_version, representation, params.token, _bearer(request)
+    )
     read = await request.app.state.dishka_container.get(ReadSnippet)
     found: SnippetRead = await read(query)
     return found
@@ -189,7 +198,9 @@ async def diff_versions(request: Request, short_id: str) -> Response:
     """What changed from one version to another, as a unified diff with the counts of
     added and removed lines; the caller must be able to read both versions."""
     params = _validated(DiffParams, request)
-    query = await _query(request, short_id, None, Representation.RAW, params.token)
+    query = await read_query(
+        request, short_id, None, Representation.RAW, params.token, _bearer(request)
+    )
     diff = await request.app.state.dishka_container.get(DiffSnippetVersions)
     changes = await diff(query, params.from_version, params.to_version)
     body = VersionDiffResponse(

@@ -4,14 +4,11 @@
 import hashlib
 from typing import Annotated
 
-from dishka import AsyncContainer
 from fastapi import Query, Request, Response
 
 from swiftpaste.application.ports.snippets import Representation
 from swiftpaste.application.snippets.read_snippet import ReadSnippetQuery
-from swiftpaste.domain.errors import SnippetNotFound
-from swiftpaste.domain.snippets import is_short_id
-from swiftpaste.presentation.http.rate_limit import TrustedProxies, address_budget
+from swiftpaste.presentation.http.reads import read_query
 from swiftpaste.presentation.web.sessions import Visitor
 
 ShareToken = Annotated[
@@ -27,19 +24,9 @@ async def page_query(
     representation: Representation,
     share_token: str | None,
 ) -> ReadSnippetQuery:
-    """The read a page makes: as the visitor's session, on its address's budget."""
-    if not is_short_id(short_id):
-        raise SnippetNotFound("snippet not found")
-    container: AsyncContainer = request.state.dishka_container
-    proxies = await container.get(TrustedProxies)
-    return ReadSnippetQuery(
-        short_id=short_id,
-        version=version,
-        representation=representation,
-        access_token=visitor.access_token if visitor else None,
-        address_key=address_budget(request, proxies),
-        share_token=share_token or None,
-    )
+    """The read a page makes: as the visitor's session, as the API's reads are made."""
+    access_token = visitor.access_token if visitor else None
+    return await read_query(request, short_id, version, representation, share_token, access_token)
 
 
 def entity_tag(body: bytes) -> str:

@@ -44,6 +44,10 @@ def _sign_in_first(next_path: str) -> Response:
     return RedirectResponse(f"/signin?next={next_path}", status_code=303)
 
 
+def _status_of(refusal: Exception) -> int:
+    return 413 if isinstance(refusal, ContentTooLarge) else 422
+
+
 def _digest(content: str) -> str:
     return hashlib.sha256(content.encode()).hexdigest()
 
@@ -125,9 +129,7 @@ async def create(
             )
         )
     except _REFUSED as error:
-        return _form_page(
-            layout, visitor, values, str(error), 413 if isinstance(error, ContentTooLarge) else 422
-        )
+        return _form_page(layout, visitor, values, str(error), _status_of(error))
     return RedirectResponse(f"/{snippet.short_id}", status_code=303)
 
 
@@ -225,9 +227,7 @@ async def edit(
             )
         )
     except _REFUSED as error:
-        return _form_page(
-            layout, visitor, values, str(error), 413 if isinstance(error, ContentTooLarge) else 422
-        )
+        return _form_page(layout, visitor, values, str(error), _status_of(error))
     return RedirectResponse(f"/{short_id}/v/{snippet.latest_version}", status_code=303)
 
 
