@@ -6,7 +6,6 @@ gives it and the error's own message; an entry here adds a heading and words for
 """
 
 import http
-import logging
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,8 +32,6 @@ from swiftpaste.presentation.http.routing import RequestScopedRoute
 from swiftpaste.presentation.web.layout import Layout, html_response
 from swiftpaste.presentation.web.sessions import FormRefused, Visitor
 from swiftpaste.presentation.web.templating import EMBED_CSP, PAGE_CSP
-
-logger = logging.getLogger("swiftpaste.web")
 
 
 @dataclass(frozen=True, slots=True)

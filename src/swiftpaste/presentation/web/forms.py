@@ -14,11 +14,6 @@ def text(form: FormData, name: str) -> str:
     return value.replace("\r\n", "\n") if isinstance(value, str) else ""
 
 
-def optional(form: FormData, name: str) -> str | None:
-    """A text field left empty is a field not given."""
-    return text(form, name).strip() or None
-
-
 def problems(error: ValidationError) -> str:
     """Pydantic's complaints as one sentence for people."""
     return "; ".join(_problem(issue) for issue in error.errors())

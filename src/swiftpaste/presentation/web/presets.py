@@ -18,7 +18,6 @@ DURATIONS = (
     Duration(7 * 24 * 60 * 60, "1 week"),
     Duration(30 * 24 * 60 * 60, "30 days"),
 )
-EXPIRY_PRESETS = DURATIONS
 
 
 def expiry_seconds(chosen: str) -> int | None:
@@ -26,7 +25,7 @@ def expiry_seconds(chosen: str) -> int | None:
     if not chosen:
         return None
     seconds = int(chosen)
-    if seconds not in {preset.seconds for preset in EXPIRY_PRESETS}:
+    if seconds not in {preset.seconds for preset in DURATIONS}:
         msg = "choose one of the offered expiry times"
         raise ValueError(msg)
     return seconds
