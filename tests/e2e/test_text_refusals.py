@@ -170,6 +170,10 @@ async def _valid_requests(client: httpx.AsyncClient) -> dict[tuple[str, str], Va
         ("GET", f"{SNIPPETS}/{{short_id}}"): ValidRequest(
             f"{SNIPPETS}/{snippet['short_id']}", query={"token": "not-a-share-token"}
         ),
+        ("GET", f"{SNIPPETS}/{{short_id}}/diff"): ValidRequest(
+            f"{SNIPPETS}/{snippet['short_id']}/diff",
+            query={"from": "1", "to": "1", "token": "not-a-share-token"},
+        ),
         ("GET", f"{SNIPPETS}/{{short_id}}/raw"): ValidRequest(
             f"{SNIPPETS}/{snippet['short_id']}/raw", query={"token": "not-a-share-token"}
         ),

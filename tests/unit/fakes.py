@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import ClassVar, Protocol
 from uuid import UUID, uuid4
 
 from swiftpaste.application.auth.tokens import refresh_token_digest
@@ -1053,6 +1053,25 @@ class SequenceShortIds:
             short_id = f"gen{self._generated:05d}"
         self.drawn.append(short_id)
         return short_id
+
+
+class FakeLanguageDetector:
+    """Knows file names by their extension and content by a first line `lang: <name>`;
+    records what it was asked."""
+
+    EXTENSIONS: ClassVar[dict[str, str]] = {".py": "python", ".rs": "rust"}
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str | None]] = []
+
+    def detect(self, content: str, filename: str | None) -> str | None:
+        self.asked.append((content, filename))
+        if filename is not None:
+            for extension, language in self.EXTENSIONS.items():
+                if filename.endswith(extension):
+                    return language
+        first = content.split("\n", 1)[0]
+        return first.removeprefix("lang: ") if first.startswith("lang: ") else None
 
 
 class FakeRenderer:

@@ -49,6 +49,7 @@ EXPIRY_PRESETS: Final[Mapping[str, timedelta | None]] = {
     "never": None,
 }
 """How long a version may be read from now; `never` keeps it until it is deleted."""
+FILENAME_MAX_LENGTH = 255
 
 
 class Visibility(StrEnum):
@@ -194,6 +195,18 @@ def validate_language(language: str | None) -> str | None:
     return language
 
 
+def validate_filename(filename: str | None) -> str | None:
+    """A file's name alone (no folders): what a download is saved as."""
+    if filename is None or not filename.strip():
+        return None
+    filename = filename.strip()
+    if len(filename) > FILENAME_MAX_LENGTH:
+        raise InvalidSnippet(f"filename must be at most {FILENAME_MAX_LENGTH} characters")
+    if filename in {".", ".."} or any(c in filename for c in "/\\") or not filename.isprintable():
+        raise InvalidSnippet("filename must be a name without folders or control characters")
+    return filename
+
+
 @dataclass(slots=True, kw_only=True)
 class Snippet:
     """The aggregate root. Versions hold the content; the snippet holds identity and title.
@@ -217,6 +230,8 @@ class Snippet:
     deleted_at: datetime | None = None
     delete_token_digest: str | None = None
     """Anonymous snippets only: the digest of the token that deletes it."""
+    filename: str | None = None
+    """The name given on create, if any: downloads are saved under it."""
     aggregate_version: int = 0
     versions: dict[int, SnippetVersion] = field(default_factory=dict)
     events: list[DomainEvent] = field(default_factory=list)
@@ -238,6 +253,7 @@ class Snippet:
         max_views: int | None = None,
         password_hash: str | None = None,
         delete_token_digest: str | None = None,
+        filename: str | None = None,
     ) -> "Snippet":
         """A new snippet; without an owner, an anonymous one, which needs a delete token."""
         if expires_at is not None and expires_at <= now:
@@ -267,6 +283,7 @@ class Snippet:
             created_at=now,
             updated_at=now,
             delete_token_digest=delete_token_digest,
+            filename=validate_filename(filename),
             versions={1: first},
         )
         snippet._record(

@@ -39,6 +39,7 @@ from swiftpaste.presentation.http.header_limit import HeaderLimitMiddleware
 from swiftpaste.presentation.http.metrics import HTTP_METRICS
 from swiftpaste.presentation.http.middleware import RequestContextMiddleware, access_logger
 from swiftpaste.presentation.http.rate_limit import rate_limit_exceeded_handler
+from swiftpaste.presentation.web import accounts, browse, pages, snippet_forms
 
 _QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE when statement_timeout cancels a query
 
@@ -124,6 +125,11 @@ def make_api(settings: Settings, *providers: Provider, settle_heap: bool = False
         users.router,
         paste.router,
         health.router,
+        # The pages last: `/{short_id}` would take any one-segment path before them.
+        browse.router,
+        accounts.router,
+        snippet_forms.router,
+        pages.router,
     )
     for router in routers:
         app.include_router(router)

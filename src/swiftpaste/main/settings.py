@@ -308,7 +308,10 @@ class Settings(BaseSettings):
 
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",
-        description="How clients reach the service; share links are built on it.",
+        description=(
+            "How people reach the service: share links open its pages, and with https://"
+            " the browser session cookies are Secure."
+        ),
     )
     snippet_max_content_bytes: int = Field(
         default=512 * 1024,

@@ -34,6 +34,7 @@ from tests.unit.conftest import MAX_CONTENT_BYTES
 from tests.unit.fakes import (
     DEFAULT_NOW,
     FakeIdempotencyKeys,
+    FakeLanguageDetector,
     FakePasswordHasher,
     FakeSnippetRepository,
     FakeUnitOfWork,
@@ -63,10 +64,24 @@ def use_case(
     anonymous: AnonymousPastes,
     idempotency_keys: FakeIdempotencyKeys,
     hasher: FakePasswordHasher,
+    languages: FakeLanguageDetector,
 ) -> CreateSnippet:
     return CreateSnippet(
-        snippets, uow, short_ids, clock, snippet_limits, anonymous, idempotency_keys, hasher
+        snippets,
+        uow,
+        short_ids,
+        clock,
+        snippet_limits,
+        anonymous,
+        idempotency_keys,
+        hasher,
+        languages,
     )
+
+
+@pytest.fixture
+def languages() -> FakeLanguageDetector:
+    return FakeLanguageDetector()
 
 
 @pytest.fixture
@@ -433,3 +448,47 @@ async def test_bad_input_claims_no_key(
         await use_case(too_large, reply_with(written))
     await use_case(replace(command(owner), idempotency=KEY), reply_with(written))
     assert idempotency_keys.committed_reply(KEY.caller, KEY.key) is not None
+
+
+async def test_a_given_language_wins_and_nothing_is_guessed(
+    create: Create, owner: User, languages: FakeLanguageDetector
+) -> None:
+    created = await create(
+        CreateSnippetCommand(
+            owner_id=owner.id, title="t", content="lang: go\n", language="Ruby", filename="a.py"
+        )
+    )
+    assert (created.version(1).language, created.filename) == ("ruby", "a.py")
+    assert languages.asked == []
+
+
+async def test_without_a_language_the_file_name_then_the_content_name_it(
+    create: Create, owner: User, languages: FakeLanguageDetector
+) -> None:
+    by_name = await create(
+        CreateSnippetCommand(owner_id=owner.id, title="t", content="lang: go\n", filename="m.rs")
+    )
+    by_content = await create(
+        CreateSnippetCommand(owner_id=owner.id, title="t", content="lang: go\nfunc main()")
+    )
+    unknown = await create(CreateSnippetCommand(owner_id=owner.id, title="t", content="text"))
+    assert [s.version(1).language for s in (by_name, by_content, unknown)] == [
+        "rust",
+        "go",
+        None,
+    ]
+    assert [s.filename for s in (by_name, by_content, unknown)] == ["m.rs", None, None]
+    assert languages.asked[0] == ("lang: go\n", "m.rs")
+
+
+@pytest.mark.parametrize(
+    "filename", ["../etc/passwd", "a/b.py", "a\\b.py", "..", "a\nb", "x" * 256]
+)
+async def test_a_file_name_with_folders_or_controls_is_refused_without_commit(
+    create: Create, owner: User, uow: FakeUnitOfWork, filename: str
+) -> None:
+    with pytest.raises(InvalidSnippet, match="filename"):
+        await create(
+            CreateSnippetCommand(owner_id=owner.id, title="t", content="c", filename=filename)
+        )
+    assert uow.commits == 0

@@ -579,7 +579,7 @@ async def test_raw_and_json_are_cached_apart(
         )
         assert (await read_snippet(query())).body.endswith(b": print('hi')")
     assert snippet_queries.calls == ["find", "find"]
-    assert {key[2] for key in snippet_cache.entries} == set(Representation)
+    assert {key[2] for key in snippet_cache.entries} == {Representation.RAW, Representation.JSON}
 
 
 async def test_private_raw_content_is_read_by_its_owner_and_a_share_token(
@@ -696,7 +696,7 @@ async def test_forms_and_versions_have_tags_of_their_own(
     tags = {
         (await read_snippet(query(version=version, representation=form))).etag
         for version in (1, 2)
-        for form in Representation
+        for form in (Representation.JSON, Representation.RAW)
     }
     assert len(tags) == 4
 

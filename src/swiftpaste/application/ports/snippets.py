@@ -76,6 +76,10 @@ class Representation(StrEnum):
 
     JSON = "json"
     RAW = "raw"
+    PAGE = "page"
+    """The web page, as every reader gets it (per-reader parts are added at the edge)."""
+    EMBED = "embed"
+    """The highlighted snippet alone, for an iframe on another site."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,3 +183,9 @@ class ShareTokens(Protocol):
 
 class ShortIdGenerator(Protocol):
     def new(self) -> str: ...
+
+
+class LanguageDetector(Protocol):
+    def detect(self, content: str, filename: str | None) -> str | None:
+        """The language of a file of this name (if any), else of this content when the
+        guess is confident; None when neither tells."""

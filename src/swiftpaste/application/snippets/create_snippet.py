@@ -18,13 +18,20 @@ from swiftpaste.application.ports.persistence import (
 )
 from swiftpaste.application.ports.security import PasswordHasher
 from swiftpaste.application.ports.snippets import (
+    LanguageDetector,
     ShortIdGenerator,
     ShortIdTaken,
     SnippetRepository,
 )
 from swiftpaste.application.ports.system import Clock
 from swiftpaste.domain.errors import InvalidSnippet
-from swiftpaste.domain.snippets import Snippet, Visibility, expires_at_for
+from swiftpaste.domain.snippets import (
+    Snippet,
+    Visibility,
+    expires_at_for,
+    validate_filename,
+    validate_language,
+)
 
 SHORT_ID_ATTEMPTS = 5
 SNIPPET_PASSWORD_MIN_LENGTH = 8
@@ -65,12 +72,14 @@ class CreateSnippetCommand:
     content: str
     visibility: Visibility = Visibility.PUBLIC
     language: str | None = None
+    """None: taken from `filename`, else guessed from the content when the guess is sure."""
     expires_at: datetime | None = None
     expires_in: str | None = None
     """A preset (`10m` ... `1y`, `never`), instead of `expires_at`."""
     burn_after_reading: bool = False
     max_views: int | None = None
     password: str | None = None
+    filename: str | None = None
     idempotency: Idempotency | None = None
 
 
@@ -132,7 +141,8 @@ class CreateSnippet:
     never private, never living past the longest anonymous expiry (which it gets when it
     names none), and deleted with a token given once. With an idempotency key, the key is
     claimed and the reply kept in the transaction of the create, so a retry (even a
-    concurrent one) gets that reply and creates nothing.
+    concurrent one) gets that reply and creates nothing. A snippet created without a
+    language gets the one its file name or content tells.
     """
 
     def __init__(
@@ -145,6 +155,7 @@ class CreateSnippet:
         anonymous: AnonymousPastes,
         idempotency_keys: IdempotencyKeys,
         hasher: PasswordHasher,
+        languages: LanguageDetector,
     ) -> None:
         self._snippets = snippets
         self._uow = uow
@@ -154,11 +165,13 @@ class CreateSnippet:
         self._anonymous = anonymous
         self._keys = idempotency_keys
         self._hasher = hasher
+        self._languages = languages
 
     async def __call__(self, command: CreateSnippetCommand, reply: ReplyWriter) -> Reply:
         now = self._clock.now()
         expires_at = self._expiry(command, now)
         check_content_size(command.content, self._limits)
+        validate_filename(command.filename)  # refused before a key is claimed
         hashed = None if command.password is None else password_hash(command.password, self._hasher)
         claim = None
         if command.idempotency is not None:
@@ -179,6 +192,12 @@ class CreateSnippet:
             await self._keys.remember(claim, answer)
         await self._uow.commit()
         return answer
+
+    def _language(self, command: CreateSnippetCommand) -> str | None:
+        given = validate_language(command.language)
+        if given is not None:
+            return given
+        return self._languages.detect(command.content, validate_filename(command.filename))
 
     def _expiry(self, command: CreateSnippetCommand, now: datetime) -> datetime | None:
         asked = expiry(command.expires_at, command.expires_in, now)
@@ -215,13 +234,14 @@ class CreateSnippet:
                 title=command.title,
                 content=command.content,
                 visibility=command.visibility,
-                language=command.language,
+                language=self._language(command),
                 expires_at=expires_at,
                 now=now,
                 delete_token_digest=secret_digest(delete_token) if delete_token else None,
                 burn_after_reading=command.burn_after_reading,
                 max_views=command.max_views,
                 password_hash=hashed,
+                filename=command.filename,
             )
             try:
                 await self._snippets.add(snippet)

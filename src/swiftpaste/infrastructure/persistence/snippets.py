@@ -50,6 +50,7 @@ def to_snippet(row: Mapping[Any, Any], versions: dict[int, SnippetVersion]) -> S
         updated_at=row["updated_at"],
         deleted_at=row["deleted_at"],
         delete_token_digest=row["delete_token_digest"],
+        filename=row["filename"],
         aggregate_version=row["aggregate_version"],
         versions=versions,
     )
@@ -128,6 +129,7 @@ class SqlaSnippetRepository:
                 "updated_at": snippet.updated_at,
                 "deleted_at": snippet.deleted_at,
                 "delete_token_digest": snippet.delete_token_digest,
+                "filename": snippet.filename,
             },
         )
         if inserted.first() is None:

@@ -92,6 +92,8 @@ snippets = Table(
     CheckConstraint(
         "(owner_id IS NULL) = (delete_token_digest IS NOT NULL)", name="owner_or_delete_token"
     ),
+    # The file name given on create, if any (downloads are saved under it).
+    Column("filename", String(255)),
 )
 # The owner's listing: newest first.
 Index("ix_snippets_owner_id_created_at", snippets.c.owner_id, snippets.c.created_at.desc())

@@ -8,6 +8,7 @@ from swiftpaste.main.providers.messaging import MessagingProvider
 from swiftpaste.main.providers.policies import PolicyProvider
 from swiftpaste.main.providers.security import SecurityProvider
 from swiftpaste.main.providers.use_cases import UseCaseProvider
+from swiftpaste.main.providers.web import WebProvider
 
 
 def infrastructure_providers() -> list[Provider]:
@@ -23,4 +24,4 @@ def infrastructure_providers() -> list[Provider]:
 
 def service_providers() -> list[Provider]:
     """Everything the API and the scheduler use."""
-    return [*infrastructure_providers(), UseCaseProvider()]
+    return [*infrastructure_providers(), UseCaseProvider(), WebProvider()]

@@ -18,10 +18,11 @@ from swiftpaste.application.auth.revoke_access_token import RevokeAccessToken
 from swiftpaste.application.auth.tokens import TokenPairIssuer
 from swiftpaste.application.auth.update_profile import UpdateProfile
 from swiftpaste.application.health.check_readiness import CheckReadiness
-from swiftpaste.application.ports.snippets import SnippetRenderer
+from swiftpaste.application.ports.snippets import LanguageDetector, SnippetRenderer
 from swiftpaste.application.search.search_snippets import SearchSnippets
 from swiftpaste.application.snippets.create_snippet import CreateSnippet
 from swiftpaste.application.snippets.delete_snippet import DeleteSnippet
+from swiftpaste.application.snippets.diff_versions import DiffSnippetVersions
 from swiftpaste.application.snippets.expire_shares import ExpireDueShares
 from swiftpaste.application.snippets.list_my_snippets import ListMySnippets
 from swiftpaste.application.snippets.list_versions import ListSnippetVersions
@@ -29,20 +30,26 @@ from swiftpaste.application.snippets.read_snippet import ReadSnippet
 from swiftpaste.application.snippets.revise_snippet import ReviseSnippet
 from swiftpaste.application.snippets.share_snippet import ShareSnippet
 from swiftpaste.infrastructure.health.probes import KafkaProbe, PostgresProbe, RedisProbe
+from swiftpaste.infrastructure.languages import PygmentsLanguageDetector
 from swiftpaste.infrastructure.messaging.views import KafkaViewPublisher
 from swiftpaste.main.multiprocess_metrics import scrape_registry
 from swiftpaste.main.settings import Settings
 from swiftpaste.presentation.http.snippet_schemas import HttpSnippetRenderer
+from swiftpaste.presentation.rendering import SnippetRenderers
 
 
 class UseCaseProvider(Provider):
     # Reads need no request-scoped collaborator: built once, a read resolves nothing.
-    renderer = provide(HttpSnippetRenderer, scope=Scope.APP, provides=SnippetRenderer)
+    api_renderer = provide(HttpSnippetRenderer, scope=Scope.APP)
+    renderer = provide(SnippetRenderers, scope=Scope.APP, provides=SnippetRenderer)
     bearer_credentials = provide(BearerCredentials, scope=Scope.APP)
     read_snippet = provide(ReadSnippet, scope=Scope.APP)
+    diff_snippet_versions = provide(DiffSnippetVersions, scope=Scope.APP)
     list_snippet_versions = provide(ListSnippetVersions, scope=Scope.APP)
     list_my_snippets = provide(ListMySnippets, scope=Scope.APP)
     search_snippets = provide(SearchSnippets, scope=Scope.APP)
+
+    languages = provide(PygmentsLanguageDetector, scope=Scope.APP, provides=LanguageDetector)
 
     issuer = provide(TokenPairIssuer, scope=Scope.REQUEST)
     revoker = provide(SessionRevoker, scope=Scope.REQUEST)

@@ -247,7 +247,8 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=all_headers)
 
 
-def _lookup(error: Exception) -> ErrorMapping | None:
+def mapping_for(error: Exception) -> ErrorMapping | None:
+    """The table's entry for the error's class, or its nearest base class that has one."""
     for error_type in type(error).__mro__:
         mapping = ERROR_MAP.get(error_type)
         if mapping is not None:
@@ -257,7 +258,7 @@ def _lookup(error: Exception) -> ErrorMapping | None:
 
 async def application_error_handler(request: Request, error: Exception) -> Response:
     """The envelope of an application or domain error, by the one table (`ERROR_MAP`)."""
-    mapping = _lookup(error) or ErrorMapping(400, "bad_request")
+    mapping = mapping_for(error) or ErrorMapping(400, "bad_request")
     headers = None
     if mapping.status == 401:  # noqa: PLR2004
         scheme = "X-Snippet-Password" if isinstance(error, PasswordRequired) else "Bearer"

@@ -32,6 +32,8 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 
 
 _SECURITY_HEADER_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
+_FRAME_OPTIONS = b"x-frame-options"
+_CSP = b"content-security-policy"
 
 
 def _request_headers(scope: Scope) -> tuple[str, int]:
@@ -114,6 +116,9 @@ class RequestContextMiddleware:
                         headers.append(header)
                         if name in _SECURITY_HEADER_NAMES:
                             present.add(name)
+                        elif name == _CSP:
+                            # A page's own policy says who may frame it (frame-ancestors).
+                            present.add(_FRAME_OPTIONS)
                 headers.append(request_id_header)
                 if present:
                     headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)

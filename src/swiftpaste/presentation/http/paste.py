@@ -1,6 +1,6 @@
 """The curl-friendly create at the site root: `POST /`, answered in plain text.
 
-    curl -F file=@script.py http://HOST/          # the file's name gives title and language
+    curl -F file=@script.py http://HOST/          # the file's name: title, file name, language
     curl -F content='hello' http://HOST/
     curl -H 'Content-Type: text/plain' --data-binary @notes.txt http://HOST/
 
@@ -49,25 +49,6 @@ _MAX_FORM_FIELDS = 32
 # BodyLimitMiddleware bounds the whole body, every part included.
 _MAX_PART_BYTES = 2**31
 _TEXT = "text/plain; charset=utf-8"
-
-# The language of a file, by its name: the common cases, not a complete list.
-LANGUAGE_BY_SUFFIX = {
-    ".py": "python", ".pyi": "python", ".js": "javascript", ".mjs": "javascript",
-    ".ts": "typescript", ".tsx": "tsx", ".jsx": "jsx", ".go": "go", ".rs": "rust",
-    ".java": "java", ".kt": "kotlin", ".c": "c", ".h": "c", ".cpp": "cpp", ".cc": "cpp",
-    ".hpp": "cpp", ".cs": "csharp", ".rb": "ruby", ".php": "php", ".swift": "swift",
-    ".sh": "bash", ".bash": "bash", ".zsh": "zsh", ".sql": "sql", ".html": "html",
-    ".css": "css", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml",
-    ".xml": "xml", ".md": "markdown", ".lua": "lua", ".hs": "haskell", ".ex": "elixir",
-    ".exs": "elixir", ".erl": "erlang", ".scala": "scala", ".r": "r", ".pl": "perl",
-    ".txt": "text",
-}  # fmt: skip
-LANGUAGE_BY_NAME = {"dockerfile": "dockerfile", "makefile": "make", "justfile": "just"}
-
-
-def language_of(filename: str) -> str | None:
-    path = PurePosixPath(filename.replace("\\", "/"))
-    return LANGUAGE_BY_NAME.get(path.name.lower()) or LANGUAGE_BY_SUFFIX.get(path.suffix.lower())
 
 
 def _invalid(location: str, field: str, message: str) -> RequestValidationError:
@@ -123,9 +104,7 @@ class PasteRequest:
         values = dict(self.options)
         if self.filename:
             values.setdefault("title", self.filename[:TITLE_MAX_LENGTH])
-            language = language_of(self.filename)
-            if language is not None:
-                values.setdefault("language", language)
+            values.setdefault("filename", PurePosixPath(self.filename.replace("\\", "/")).name)
         values.setdefault("title", UNTITLED)
         values["content"] = self.content
         try:

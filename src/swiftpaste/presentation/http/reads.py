@@ -1,4 +1,5 @@
-"""The read routes: every read of a snippet, as JSON or as raw text, through `ReadSnippet`.
+"""The read routes: every read of a snippet, as JSON or as raw text, through `ReadSnippet`,
+and the changes between two versions, read through it too.
 
 They are the busiest routes, so each takes the request alone and reads its query through
 `ReadParams` (the same validation and 422 envelope as FastAPI's parameters, at a fraction
@@ -6,16 +7,17 @@ of FastAPI's per-request cost); their parameters reach the OpenAPI document from
 model. The router is included right after search's, before every other route.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from dishka import AsyncContainer
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from swiftpaste.application.errors import InvalidQuery
 from swiftpaste.application.ports.snippets import Representation
+from swiftpaste.application.snippets.diff_versions import DiffSnippetVersions
 from swiftpaste.application.snippets.read_snippet import (
     ReadSnippet,
     ReadSnippetQuery,
@@ -37,7 +39,9 @@ from swiftpaste.presentation.http.snippet_schemas import MAX_VERSION, SnippetRes
 PASSWORD_HEADER = "x-snippet-password"  # noqa: S105 - a header name, not a password
 SNIPPET_PATH = "/v1/api/snippet/{short_id}"
 RAW_PATH = SNIPPET_PATH + "/raw"
+DIFF_PATH = SNIPPET_PATH + "/diff"
 _JSON = "application/json"
+_Params = TypeVar("_Params", bound=BaseModel)
 
 
 class ReadParams(RequestModel):
@@ -57,14 +61,7 @@ class ReadParams(RequestModel):
 
     @classmethod
     def of(cls, request: Request) -> "ReadParams":
-        """The request's query (the last of a repeated parameter, as FastAPI reads it);
-        RequestValidationError, as FastAPI raises it, when it does not fit."""
-        try:
-            return cls.model_validate(dict(request.query_params))
-        except ValidationError as error:
-            raise RequestValidationError(
-                [{**issue, "loc": ("query", *issue["loc"])} for issue in error.errors()]
-            ) from None
+        return _validated(cls, request)
 
     @property
     def wanted_version(self) -> int | None:
@@ -73,8 +70,45 @@ class ReadParams(RequestModel):
         return self.version if self.version is not None else self.v
 
 
-def _openapi_parameters() -> list[dict[str, Any]]:
-    schema = ReadParams.model_json_schema()
+class DiffParams(RequestModel):
+    """The query of a diff: the two versions, and a share token as a read takes it."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    from_version: Annotated[
+        int, Field(alias="from", ge=1, le=MAX_VERSION, description="The older version.")
+    ]
+    to_version: Annotated[
+        int, Field(alias="to", ge=1, le=MAX_VERSION, description="The newer version.")
+    ]
+    token: Annotated[
+        str | None, Field(max_length=256, description="Share token from a private share link.")
+    ] = None
+
+
+class VersionDiffResponse(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_version: int = Field(alias="from")
+    to_version: int = Field(alias="to")
+    added: int
+    removed: int
+    unified: str = Field(description="A unified diff; empty when the contents are equal.")
+
+
+def _validated(model: type[_Params], request: Request) -> _Params:
+    """The request's query (the last of a repeated parameter, as FastAPI reads it);
+    RequestValidationError, as FastAPI raises it, when it does not fit."""
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**issue, "loc": ("query", *issue["loc"])} for issue in error.errors()]
+        ) from None
+
+
+def _openapi_parameters(model: type[BaseModel] = ReadParams) -> list[dict[str, Any]]:
+    schema = model.model_json_schema()
     return [
         {
             "name": name,
@@ -110,24 +144,50 @@ _OPENAPI: dict[str, Any] = {
 }
 
 
-async def _read(request: Request, short_id: str, representation: Representation) -> SnippetRead:
-    params = ReadParams.of(request)
+async def read_query(
+    request: Request,
+    short_id: str,
+    version: int | None,
+    representation: Representation,
+    share_token: str | None,
+    access_token: str | None,
+    password: str | None = None,
+) -> ReadSnippetQuery:
+    """The read a request makes: as the token's user (if any), on its address's budget
+    otherwise. The pages read through here too, with their session's token."""
     if not is_short_id(short_id):
         raise SnippetNotFound("snippet not found")
     container: AsyncContainer = request.app.state.dishka_container
-    read = await container.get(ReadSnippet)
     proxies = await container.get(TrustedProxies)
-    return await read(
-        ReadSnippetQuery(
-            short_id=short_id,
-            version=params.wanted_version,
-            representation=representation,
-            access_token=bearer_token(request.headers.get("authorization")),
-            address_key=address_budget(request, proxies),
-            share_token=params.token,
-            password=request.headers.get(PASSWORD_HEADER),
-        ),
+    return ReadSnippetQuery(
+        short_id=short_id,
+        version=version,
+        representation=representation,
+        access_token=access_token,
+        address_key=address_budget(request, proxies),
+        share_token=share_token or None,
+        password=password,
     )
+
+
+def _bearer(request: Request) -> str | None:
+    return bearer_token(request.headers.get("authorization"))
+
+
+async def _read(request: Request, short_id: str, representation: Representation) -> SnippetRead:
+    params = ReadParams.of(request)
+    query = await read_query(
+        request,
+        short_id,
+        params.wanted_version,
+        representation,
+        params.token,
+        _bearer(request),
+        request.headers.get(PASSWORD_HEADER),
+    )
+    read = await request.app.state.dishka_container.get(ReadSnippet)
+    found: SnippetRead = await read(query)
+    return found
 
 
 router = APIRouter(tags=["snippets"], responses=error_responses(401, 403, 404, 410, 422, 429, 503))
@@ -172,3 +232,37 @@ class _JsonBytes(Response):
     """JSON already rendered: sent as it is."""
 
     media_type = _JSON
+
+
+_DIFF_OPENAPI: dict[str, Any] = {**_OPENAPI, "parameters": _openapi_parameters(DiffParams)}
+
+
+@router.get(
+    DIFF_PATH,
+    response_model=VersionDiffResponse,
+    response_class=JSONResponse,
+    openapi_extra=_DIFF_OPENAPI,
+)
+async def diff_versions(request: Request, short_id: str) -> Response:
+    """What changed from one version to another, as a unified diff with the counts of
+    added and removed lines; the caller must be able to read both versions."""
+    params = _validated(DiffParams, request)
+    query = await read_query(
+        request,
+        short_id,
+        None,
+        Representation.RAW,
+        params.token,
+        _bearer(request),
+        request.headers.get(PASSWORD_HEADER),
+    )
+    diff = await request.app.state.dishka_container.get(DiffSnippetVersions)
+    changes = await diff(query, params.from_version, params.to_version)
+    body = VersionDiffResponse(
+        from_version=changes.from_version,
+        to_version=changes.to_version,
+        added=changes.added,
+        removed=changes.removed,
+        unified=changes.unified,
+    ).model_dump_json(by_alias=True)
+    return Response(body, media_type=_JSON, headers=rate_limit_headers(changes.decision))

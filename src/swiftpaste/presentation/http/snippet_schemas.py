@@ -21,6 +21,7 @@ from swiftpaste.application.snippets.read_models import (
     VersionSummary,
 )
 from swiftpaste.domain.snippets import (
+    FILENAME_MAX_LENGTH,
     LANGUAGE_MAX_LENGTH,
     MAX_VIEWS_LIMIT,
     TITLE_MAX_LENGTH,
@@ -70,6 +71,7 @@ SnippetPassword = Annotated[
     ),
 ]
 BURN_DESCRIPTION = "The first read by anyone but the owner is the last: the content is erased."
+Filename = Annotated[str, Field(min_length=1, max_length=FILENAME_MAX_LENGTH)]
 
 
 class _OneExpiry(RequestModel):
@@ -94,11 +96,16 @@ class SnippetCreate(_OneExpiry):
     title: Title
     content: str
     visibility: Visibility = Visibility.PUBLIC
-    language: Language | None = None
+    language: Language | None = Field(
+        default=None, description="Default: from `filename`, else guessed from the content."
+    )
     expires_at: ExpiresAt = None
     burn_after_reading: bool = Field(default=False, description=BURN_DESCRIPTION)
     max_views: MaxViews = None
     password: SnippetPassword = None
+    filename: Filename | None = Field(
+        default=None, description="A file name (no folders): downloads are saved under it."
+    )
 
     def command(
         self, owner_id: UUID | None, idempotency: Idempotency | None
@@ -158,6 +165,7 @@ class SnippetResponse(BaseModel):
     updated_at: datetime
     latest_version: int
     views: int
+    filename: str | None
     current_version: VersionOut
 
     @classmethod
@@ -173,6 +181,7 @@ class SnippetResponse(BaseModel):
             updated_at=snippet.updated_at,
             latest_version=snippet.latest_version,
             views=snippet.views,
+            filename=snippet.filename,
             current_version=VersionOut(
                 version=version.number,
                 content=version.content,

@@ -66,13 +66,14 @@ _renderer = HttpSnippetRenderer()
 
 @dataclass(frozen=True, slots=True)
 class PublicLinks:
-    """Where clients reach this service from outside; share links are built on it."""
+    """Where people reach this service from outside: links handed out open the pages."""
 
     base_url: str
 
     def snippet(self, short_id: str, version: int, token: str | None) -> str:
-        query = {"v": version} | ({"token": token} if token else {})
-        return f"{self.base_url.rstrip('/')}/v1/api/snippet/{short_id}?{urlencode(query)}"
+        """The page of one version; a private version's link carries its share token."""
+        query = f"?{urlencode({'token': token})}" if token else ""
+        return f"{self.base_url.rstrip('/')}/{short_id}/v/{version}{query}"
 
     def paste(self, short_id: str) -> str:
         """Where a paste reads back as it was sent: its latest content, as text."""
